@@ -1,0 +1,127 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target of ours compiles with: Swift 6 language mode plus the upcoming
+/// features the project relies on (explicit `any`, imports visible only where declared).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "webprofiled",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "webprofiled", targets: ["webprofiled"]),
+        .executable(name: "webprofilectl", targets: ["webprofilectl"]),
+        .library(name: "WebProfilesClient", targets: ["WebProfilesClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian
+        .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // MARK: Wire protocol (no I/O)
+        .target(name: "CBOR", swiftSettings: strictSettings),
+        .target(
+            name: "WebProfilesWire",
+            dependencies: ["CBOR", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "WebProfilesAPI", dependencies: ["CBOR"], swiftSettings: strictSettings),
+
+        // MARK: Domain rules (pure)
+        .target(name: "WebProfilesDomain", swiftSettings: strictSettings),
+
+        // MARK: Store
+        .target(
+            name: "WebProfilesStore",
+            dependencies: ["WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Transport (NIO channel handlers, Unix listeners)
+        .target(
+            name: "WebProfilesTransport",
+            dependencies: [
+                "WebProfilesWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Server (router, services, authentication)
+        .target(
+            name: "WebProfilesServer",
+            dependencies: [
+                "WebProfilesWire", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesStore",
+                "WebProfilesTransport", "CArgon2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Client library
+        .target(
+            name: "WebProfilesClient",
+            dependencies: [
+                "WebProfilesWire", "WebProfilesAPI", "WebProfilesTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: systemd glue
+        .target(
+            name: "WebProfilesSystemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "webprofiled",
+            dependencies: [
+                "WebProfilesServer", "WebProfilesSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "webprofilectl",
+            dependencies: [
+                "WebProfilesClient", "WebProfilesAPI", "WebProfilesWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "CBORTests",
+            dependencies: ["CBOR", .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,20 @@
+/// Names one RPC method and fixes its request and response types.
+///
+/// Both the server's router and the client use the same descriptors, so a method's name and
+/// message types are written once.
+public struct MethodDescriptor<Request: Codable & Sendable, Response: Codable & Sendable>: Sendable, Hashable {
+    /// The full name, `webprofiles.v1.<Service>/<Method>`.
+    public let name: String
+    /// Whether the call needs `authorization: Bearer <token>` metadata.
+    public let requiresSession: Bool
+
+    public init(service: String, method: String, requiresSession: Bool = false) {
+        self.name = "webprofiles.v1.\(service)/\(method)"
+        self.requiresSession = requiresSession
+    }
+}
+
+/// A request or response without fields (`{}` on the wire).
+public struct Empty: Codable, Hashable, Sendable {
+    public init() {}
+}

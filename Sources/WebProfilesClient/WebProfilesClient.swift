@@ -1,0 +1,107 @@
+import CBOR
+import NIOCore
+import NIOPosix
+import Synchronization
+import WebProfilesAPI
+import WebProfilesWire
+
+/// A client of webprofiled over its Unix socket.
+///
+/// One connection carries many concurrent calls from many tasks. The connection is opened on
+/// the first call and, if it is lost (or the server sends GOAWAY), opened again on the next.
+/// Errors are ``RPCError``s carrying the status code and message the server sent; a daemon
+/// that cannot be reached gives UNAVAILABLE.
+///
+/// ```swift
+/// let client = WebProfilesClient(socketPath: "/run/webprofiled/webprofiled.sock")
+/// let health = try await client.call(HealthAPI.check, Empty())
+/// ```
+public final class WebProfilesClient: Sendable {
+    /// The socket the client connects to.
+    public let socketPath: String
+    private let group: any EventLoopGroup
+    private let peerName: String
+    private let maxFrameBytes: Int
+    private let connection = Mutex<Task<ClientConnection, any Error>?>(nil)
+    /// Session token sent as `authorization: Bearer …` when a call gives none.
+    private let defaultToken = Mutex<String?>(nil)
+
+    public init(socketPath: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                peerName: String = "webprofiles-swift/\(webProfilesVersion)", maxFrameBytes: Int = 16 << 20) {
+        self.socketPath = socketPath
+        self.group = group
+        self.peerName = peerName
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    /// Sets the session token used by calls that need one.
+    public func setSessionToken(_ token: String?) {
+        defaultToken.withLock { $0 = token }
+    }
+
+    /// The session token calls use by default.
+    public var sessionToken: String? { defaultToken.withLock { $0 } }
+
+    /// Calls `method` with `request`.
+    ///
+    /// - Parameters:
+    ///   - metadata: extra call metadata (lowercase keys).
+    ///   - timeout: deadline for the call; sent to the server and enforced locally.
+    /// - Throws: ``RPCError`` with the server's status, or UNAVAILABLE / DEADLINE_EXCEEDED /
+    ///   CANCELLED from the client side.
+    public func call<Request, Response>(
+        _ method: MethodDescriptor<Request, Response>, _ request: Request,
+        metadata: [String: String] = [:], timeout: Duration? = nil
+    ) async throws -> Response {
+        var metadata = metadata
+        if metadata[Metadata.authorization] == nil, let token = sessionToken {
+            metadata[Metadata.authorization] = "Bearer \(token)"
+        }
+        let envelope = RequestEnvelope(method: method.name, message: request, timeoutMillis: timeout?.milliseconds, metadata: metadata)
+        let payload = try Payload.encode(envelope)
+        let connection = try await currentConnection()
+        let frame = try await connection.call(payload: payload, timeout: timeout)
+        if frame.status == .ok {
+            do {
+                let document = try Payload.document(frame.payload)
+                return try CBORDecoder().decode(Response.self, from: document, key: messageKey)
+            } catch {
+                throw RPCError(code: .internal, message: "undecodable response to \(method.name): \(error)", cause: error)
+            }
+        }
+        let envelopeError = try? Payload.decode(ErrorEnvelope.self, from: frame.payload)
+        throw RPCError(code: frame.status, message: envelopeError?.error.message ?? frame.status.name, details: envelopeError?.error.details)
+    }
+
+    /// The live connection, opening a new one if there is none or the last one is gone.
+    private func currentConnection() async throws -> ClientConnection {
+        let existing = connection.withLock { $0 }
+        if let existing, let live = try? await existing.value, live.acceptsCalls {
+            return live
+        }
+        let fresh: Task<ClientConnection, any Error> = connection.withLock { current in
+            // Another task may have replaced the connection meanwhile.
+            if let current, current != existing { return current }
+            let path = socketPath, group = self.group, peerName = self.peerName, maxFrameBytes = self.maxFrameBytes
+            let task = Task { try await ClientConnection.connect(path: path, group: group, peerName: peerName, maxFrameBytes: maxFrameBytes) }
+            current = task
+            return task
+        }
+        do {
+            return try await fresh.value
+        } catch {
+            // Let the next call try again.
+            connection.withLock { if $0 == fresh { $0 = nil } }
+            throw error
+        }
+    }
+
+    /// Closes the connection; a later call opens a new one.
+    public func close() async {
+        let task = connection.withLock { current -> Task<ClientConnection, any Error>? in
+            defer { current = nil }
+            return current
+        }
+        if let live = try? await task?.value { await live.close() }
+    }
+}

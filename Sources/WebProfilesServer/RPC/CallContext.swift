@@ -1,0 +1,35 @@
+import Logging
+import NIOCore
+import WebProfilesTransport
+
+/// What a handler knows about the call it serves.
+public struct CallContext: Sendable {
+    public var streamID: UInt32
+    /// The full method name.
+    public var method: String
+    /// Validated call metadata.
+    public var metadata: [String: String]
+    /// The caller's process, from SO_PEERCRED.
+    public var peer: PeerCredentials
+    /// The socket the call arrived on.
+    public var listener: ListenerKind
+    /// When the caller stops waiting, if it said.
+    public var deadline: NIODeadline?
+    /// A logger carrying the connection's and call's metadata.
+    public var logger: Logger
+    /// The session resolved from `authorization` by the session interceptor, for methods that
+    /// require one.
+    public var session: AuthenticatedSession?
+
+    public init(streamID: UInt32, method: String, metadata: [String: String], peer: PeerCredentials,
+                listener: ListenerKind, deadline: NIODeadline?, logger: Logger, session: AuthenticatedSession? = nil) {
+        self.streamID = streamID
+        self.method = method
+        self.metadata = metadata
+        self.peer = peer
+        self.listener = listener
+        self.deadline = deadline
+        self.logger = logger
+        self.session = session
+    }
+}

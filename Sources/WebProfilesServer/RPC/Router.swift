@@ -1,0 +1,108 @@
+import CBOR
+import Logging
+import NIOCore
+import WebProfilesAPI
+import WebProfilesTransport
+import WebProfilesWire
+
+/// Maps method names to typed handlers and runs calls: decode, intercept, handle, encode.
+///
+/// A handler error never escapes: ``RPCError``s go to the caller as they are, decoding failures
+/// as INVALID_ARGUMENT, cancellation as CANCELLED, anything else as INTERNAL with a generic
+/// message while the cause is logged.
+public struct Router: CallDispatcher {
+    typealias Erased = @Sendable (CBORDocument, CallContext) async throws -> ByteBuffer
+
+    private struct Route: Sendable {
+        var info: MethodInfo
+        var listeners: Set<ListenerKind>
+        var handler: Erased
+    }
+
+    private var routes: [String: Route] = [:]
+    private var interceptors: [any ServerInterceptor] = []
+
+    public init() {}
+
+    /// Adds an interceptor; they run in the order added.
+    public mutating func add(interceptor: any ServerInterceptor) {
+        interceptors.append(interceptor)
+    }
+
+    /// Registers `handler` for `method` on the given listeners.
+    public mutating func register<Request, Response>(
+        _ method: MethodDescriptor<Request, Response>,
+        on listeners: Set<ListenerKind> = [.api, .operator],
+        _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
+    ) {
+        precondition(routes[method.name] == nil, "method \(method.name) registered twice")
+        routes[method.name] = Route(
+            info: MethodInfo(name: method.name, requiresSession: method.requiresSession),
+            listeners: listeners,
+            handler: { document, context in
+                let request: Request
+                do {
+                    request = try CBORDecoder().decode(Request.self, from: document, key: messageKey)
+                } catch let error as CBORError {
+                    throw RPCError(code: .invalidArgument, message: "invalid request message: \(error.message)", cause: error)
+                }
+                let response = try await handler(request, context)
+                return try Payload.encode(ResponseEnvelope(message: response))
+            }
+        )
+    }
+
+    /// The names of all registered methods.
+    public var methodNames: [String] { routes.keys.sorted() }
+
+    public func dispatch(_ call: IncomingCall) async -> OutgoingResponse {
+        let started = ContinuousClock.now
+        var context = CallContext(
+            streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,
+            listener: call.listener, deadline: call.deadline, logger: call.logger
+        )
+        let response: OutgoingResponse
+        do {
+            guard let route = routes[call.method] else {
+                throw RPCError(code: .unimplemented, message: "unknown method \"\(call.method.prefix(128))\"")
+            }
+            guard route.listeners.contains(call.listener) else {
+                throw RPCError(code: .permissionDenied, message: "\(call.method) is not available on the \(call.listener) socket")
+            }
+            for interceptor in interceptors {
+                try await interceptor.intercept(&context, method: route.info)
+            }
+            let payload = try await route.handler(call.payload, context)
+            response = OutgoingResponse(status: .ok, payload: payload)
+        } catch {
+            response = .error(Self.rpcError(for: error, logger: context.logger))
+        }
+        if context.logger.logLevel <= .debug {
+            context.logger.debug("call finished", metadata: [
+                "status": "\(response.status.name)",
+                "duration_us": "\((ContinuousClock.now - started).microseconds)",
+            ])
+        }
+        return response
+    }
+
+    static func rpcError(for error: any Error, logger: Logger) -> RPCError {
+        switch error {
+        case let error as RPCError:
+            if let cause = error.cause { logger.debug("call failed", metadata: ["status": "\(error.code.name)", "cause": "\(cause)"]) }
+            return error
+        case is CancellationError:
+            return RPCError(code: .cancelled, message: "call cancelled")
+        default:
+            logger.error("call failed with an unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return RPCError(code: .internal, message: "internal error")
+        }
+    }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

@@ -1,0 +1,43 @@
+import CBOR
+import Logging
+import NIOCore
+import WebProfilesWire
+
+/// A REQUEST that passed framing and envelope checks, handed to the ``CallDispatcher``.
+public struct IncomingCall: Sendable {
+    public var streamID: UInt32
+    public var method: String
+    public var metadata: [String: String]
+    /// When the call's `timeoutMillis` runs out, if it gave one.
+    public var deadline: NIODeadline?
+    /// The whole REQUEST payload; the message is under its `message` key.
+    public var payload: CBORDocument
+    public var peer: PeerCredentials
+    public var listener: ListenerKind
+    /// A logger carrying the connection's and call's metadata.
+    public var logger: Logger
+}
+
+/// The outcome of a call, ready to be framed.
+public struct OutgoingResponse: Sendable {
+    public var status: StatusCode
+    /// A `ResponseEnvelope` or `ErrorEnvelope` payload.
+    public var payload: ByteBuffer
+
+    public init(status: StatusCode, payload: ByteBuffer) {
+        self.status = status
+        self.payload = payload
+    }
+
+    /// An error response carrying only the code and message (causes stay local).
+    public static func error(_ error: RPCError) -> OutgoingResponse {
+        let payload = (try? Payload.encode(ErrorEnvelope(message: error.message, details: error.details))) ?? ByteBuffer()
+        return OutgoingResponse(status: error.code, payload: payload)
+    }
+}
+
+/// Runs calls: the server's router implements it.
+public protocol CallDispatcher: Sendable {
+    /// Runs one call to completion. Never throws: every failure is an error response.
+    func dispatch(_ call: IncomingCall) async -> OutgoingResponse
+}

@@ -141,7 +141,7 @@ final class _CBORDecoder: Decoder {
             if let v = T(exactly: n.value) { return v }
         case .negative:
             // -1 - n, computed without overflow.
-            if T.isSigned, let m = T(exactly: n.value), m < T.max { return -1 - m }
+            if T.isSigned, let m = T(exactly: n.value) { return -1 - m }
         default:
             throw mismatch("an integer", at: i)
         }

@@ -249,8 +249,10 @@ public struct CBORDocument: Sendable {
             case 0..<20: _ = append(Node(kind: .simple, inSide: false, start: 0, length: 0, value: UInt64(info), end: end))
             case 24:
                 let v = try byte()
-                guard v >= 32 else {
-                    throw CBORError(code: .malformed, message: "two-byte simple value \(v) below 32 at offset \(position)")
+                // 0xf8 0x00...0x17 would be simple values with a one-byte form: not well formed.
+                // 24...31 are reserved but listed by RFC 8949 Appendix A (simple(24) = f818).
+                guard v >= 24 else {
+                    throw CBORError(code: .malformed, message: "two-byte simple value \(v) below 24 at offset \(position)")
                 }
                 _ = append(Node(kind: .simple, inSide: false, start: 0, length: 0, value: UInt64(v), end: end))
             case 25:

@@ -16,5 +16,21 @@ public struct MethodDescriptor<Request: Codable & Sendable, Response: Codable & 
 
 /// A request or response without fields (`{}` on the wire).
 public struct Empty: Codable, Hashable, Sendable {
+    private struct NoKeys: CodingKey {
+        var stringValue: String { "" }
+        var intValue: Int? { nil }
+        init?(stringValue: String) { nil }
+        init?(intValue: Int) { nil }
+    }
+
     public init() {}
+
+    /// Requires a map (any keys are ignored), so that a wrong type is still an error.
+    public init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: NoKeys.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: NoKeys.self)
+    }
 }

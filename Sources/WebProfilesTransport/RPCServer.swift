@@ -182,7 +182,7 @@ final class ConnectionRegistry: Sendable {
         }
         let clock = ContinuousClock()
         let deadline = clock.now + gracePeriod
-        while count > 0 && clock.now < deadline {
+        while count > 0 && clock.now < deadline && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
         }
         let remaining = state.withLock { Array($0.channels.values) }

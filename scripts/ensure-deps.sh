@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and testing webprofiled need, when it is missing:
+# Debian packages (C libraries wrapped by the Swift package, tools the tests drive) and the
+# Python packages of the interop test. Safe to run again; does nothing when all is there.
+set -euo pipefail
+
+debian_packages=(pkg-config libsystemd-dev libargon2-dev libsqlite3-dev python3 python3-pip)
+if [[ "${1:-}" == "--test" ]]; then
+    # The real-systemd tests: socket activation, journald, nspawn.
+    debian_packages+=(systemd systemd-container)
+fi
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "ensure-deps: installing Debian packages: ${missing[*]}" >&2
+    sudo_cmd=()
+    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--test" ]]; then
+    if ! python3 -c "import cbor2, pytest" 2>/dev/null; then
+        echo "ensure-deps: installing Python packages: cbor2 pytest" >&2
+        python3 -m pip install -q cbor2 pytest 2>/dev/null \
+            || python3 -m pip install -q --break-system-packages cbor2 pytest
+    fi
+fi

@@ -37,7 +37,7 @@ let package = Package(
             dependencies: ["CBOR", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
-        .target(name: "WebProfilesAPI", dependencies: ["CBOR"], swiftSettings: strictSettings),
+        .target(name: "WebProfilesAPI", dependencies: ["CBOR", "WebProfilesDomain"], swiftSettings: strictSettings),
 
         // MARK: Domain rules (pure)
         .target(name: "WebProfilesDomain", swiftSettings: strictSettings),
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "WebProfilesServer",
             dependencies: [
-                "WebProfilesWire", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesStore",
+                "CBOR", "WebProfilesWire", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesStore",
                 "WebProfilesTransport", "CArgon2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "webprofiled",
             dependencies: [
-                "WebProfilesServer", "WebProfilesSystemd",
+                "WebProfilesServer", "WebProfilesSystemd", "WebProfilesDomain", "WebProfilesAPI", "WebProfilesTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

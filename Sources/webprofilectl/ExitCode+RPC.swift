@@ -25,6 +25,9 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         case .invalidArgument: throw ExitCode(CLIExit.usage)
         default: throw ExitCode(CLIExit.otherError)
         }
+    } catch let error as CLIError {
+        FileHandleStream.standardError.write("webprofilectl: \(error.description)\n")
+        throw ExitCode(CLIExit.otherError)
     }
 }
 

@@ -18,6 +18,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for the daemon's answer.", valueName: "seconds"))
     var timeout: Double = 30
 
+    @Option(help: ArgumentHelp("Session token (default: $WEBPROFILES_TOKEN, then the file `login --save` wrote).", valueName: "token"))
+    var token: String?
+
     /// The API socket path after the environment is consulted.
     var apiSocketPath: String {
         if let socket { return socket }
@@ -28,6 +31,23 @@ struct GlobalOptions: ParsableArguments {
     var callTimeout: Duration { .milliseconds(Int64(timeout * 1000)) }
 
     func apiClient() -> WebProfilesClient { WebProfilesClient(socketPath: apiSocketPath) }
+
+    /// A client carrying the session token, or a usage error when there is none.
+    func sessionClient() throws -> WebProfilesClient {
+        guard let token = sessionToken else {
+            throw ValidationError("no session: log in with `webprofilectl login USERNAME --save`, or pass --token / set WEBPROFILES_TOKEN")
+        }
+        let client = apiClient()
+        client.setSessionToken(token)
+        return client
+    }
+
+    /// The token from --token, $WEBPROFILES_TOKEN or the saved session file.
+    var sessionToken: String? {
+        if let token { return token }
+        if let env = getenv("WEBPROFILES_TOKEN"), env.pointee != 0 { return String(cString: env) }
+        return SavedSession.load()
+    }
     func operatorClient() -> WebProfilesClient { WebProfilesClient(socketPath: operatorSocket) }
 
     func validate() throws {

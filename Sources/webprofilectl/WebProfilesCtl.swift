@@ -21,7 +21,11 @@ struct WebProfilesCtl: AsyncParsableCommand {
           77  unauthenticated or permission denied
         """,
         version: webProfilesVersion,
-        subcommands: [HealthCommand.self, BenchCommand.self]
+        subcommands: [
+            HealthCommand.self, LoginCommand.self, ActivateCommand.self, LogoutCommand.self, WhoamiCommand.self,
+            AuthorizeCommand.self, SessionsCommand.self, PasswordCommand.self, UsersCommand.self, CompanyCommand.self,
+            OperatorCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Declared here too so `webprofilectl --socket PATH health` works as well as

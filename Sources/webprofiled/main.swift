@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import WebProfilesAPI
+import WebProfilesDomain
 import WebProfilesServer
 import WebProfilesTransport
 
@@ -61,6 +62,42 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds in-flight calls get to finish on shutdown.", valueName: "seconds"))
     var shutdownGracePeriod: Double = 10
 
+    @Option(help: ArgumentHelp("Seconds an unused session lives.", valueName: "seconds"))
+    var sessionIdleTimeout: Double = 1800
+
+    @Option(help: ArgumentHelp("Seconds a session lives at most.", valueName: "seconds"))
+    var sessionLifetime: Double = 43_200
+
+    @Option(help: ArgumentHelp("Live sessions per registration; a new login ends the oldest.", valueName: "n"))
+    var maxSessions: Int = 10
+
+    @Option(help: ArgumentHelp("Consecutive failed logins that lock a registration.", valueName: "n"))
+    var lockoutThreshold: Int = 5
+
+    @Option(help: ArgumentHelp("Seconds a lockout lasts.", valueName: "seconds"))
+    var lockoutDuration: Double = 900
+
+    @Option(help: ArgumentHelp("Seconds an activation code stays valid.", valueName: "seconds"))
+    var activationValidity: Double = 259_200
+
+    @Option(help: ArgumentHelp("Minimum password length in characters.", valueName: "n"))
+    var passwordMinLength: Int = 12
+
+    @Option(name: .customLong("argon2-memory-kib"), help: ArgumentHelp("Argon2id memory cost in KiB.", valueName: "kib"))
+    var argon2MemoryKiB: UInt32 = 19_456
+
+    @Option(name: .customLong("argon2-iterations"), help: ArgumentHelp("Argon2id time cost.", valueName: "n"))
+    var argon2Iterations: UInt32 = 2
+
+    @Option(name: .customLong("argon2-parallelism"), help: ArgumentHelp("Argon2id lanes.", valueName: "n"))
+    var argon2Parallelism: UInt32 = 1
+
+    @Option(help: ArgumentHelp("Threads that hash passwords (default: the number of cores).", valueName: "n"))
+    var hashingThreads: Int?
+
+    @Option(help: ArgumentHelp("Seconds between writes of session use to the database.", valueName: "seconds"))
+    var sessionFlushInterval: Double = 30
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -77,9 +114,19 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
         guard maxConnections > 0, maxConcurrentCalls > 0 else {
             throw ValidationError("--max-connections and --max-concurrent-calls must be positive")
         }
-        for (name, value) in [("--frame-timeout", frameTimeout), ("--idle-timeout", idleTimeout), ("--shutdown-grace-period", shutdownGracePeriod)] {
-            guard value > 0 && value < 86_400 else { throw ValidationError("\(name) must be between 0 and 86400 seconds") }
+        for (name, value) in [("--frame-timeout", frameTimeout), ("--idle-timeout", idleTimeout), ("--shutdown-grace-period", shutdownGracePeriod),
+                              ("--session-idle-timeout", sessionIdleTimeout), ("--lockout-duration", lockoutDuration), ("--session-flush-interval", sessionFlushInterval)] {
+            guard value > 0 && value <= 86_400 else { throw ValidationError("\(name) must be between 0 and 86400 seconds") }
         }
+        guard sessionLifetime > 0 && sessionLifetime <= 30 * 86_400 else { throw ValidationError("--session-lifetime must be between 0 and 2592000 seconds") }
+        guard activationValidity > 0 && activationValidity <= 30 * 86_400 else { throw ValidationError("--activation-validity must be between 0 and 2592000 seconds") }
+        guard (1...1000).contains(maxSessions) else { throw ValidationError("--max-sessions must be 1...1000") }
+        guard (1...100).contains(lockoutThreshold) else { throw ValidationError("--lockout-threshold must be 1...100") }
+        guard (1...256).contains(passwordMinLength) else { throw ValidationError("--password-min-length must be 1...256") }
+        guard Argon2Parameters(memoryKiB: argon2MemoryKiB, iterations: argon2Iterations, parallelism: argon2Parallelism).isWithinBounds else {
+            throw ValidationError("Argon2 parameters must be memory 8...1048576 KiB (at least 8 × parallelism), iterations 1...16, parallelism 1...16")
+        }
+        if let hashingThreads, !(1...256).contains(hashingThreads) { throw ValidationError("--hashing-threads must be 1...256") }
     }
 
     func run() async throws {
@@ -103,6 +150,16 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
         configuration.limits.frameTimeout = .milliseconds(Int64(frameTimeout * 1000))
         configuration.limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         configuration.limits.shutdownGracePeriod = .milliseconds(Int64(shutdownGracePeriod * 1000))
+        configuration.auth.sessionIdleTimeout = .milliseconds(Int64(sessionIdleTimeout * 1000))
+        configuration.auth.sessionLifetime = .milliseconds(Int64(sessionLifetime * 1000))
+        configuration.auth.maxSessionsPerRegistration = maxSessions
+        configuration.auth.lockoutThreshold = lockoutThreshold
+        configuration.auth.lockoutDuration = .milliseconds(Int64(lockoutDuration * 1000))
+        configuration.auth.activationValidity = .milliseconds(Int64(activationValidity * 1000))
+        configuration.auth.passwordPolicy = PasswordPolicy(minimumCharacters: passwordMinLength)
+        configuration.auth.argon2 = Argon2Parameters(memoryKiB: argon2MemoryKiB, iterations: argon2Iterations, parallelism: argon2Parallelism)
+        if let hashingThreads { configuration.auth.hashingThreads = hashingThreads }
+        configuration.auth.sessionFlushInterval = .milliseconds(Int64(sessionFlushInterval * 1000))
 
         let daemon = try WebProfilesDaemon(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(

@@ -19,6 +19,8 @@ public struct DaemonConfiguration: Sendable {
     public var databasePath: String = defaultDatabasePath
     /// Per-connection and per-listener limits.
     public var limits = ConnectionLimits()
+    /// Sessions, lockout, password policy and hashing.
+    public var auth = AuthConfiguration()
 
     public init() {}
 }

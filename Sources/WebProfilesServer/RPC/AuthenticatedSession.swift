@@ -1,1 +1,14 @@
-public struct AuthenticatedSession: Sendable {}
+import Foundation
+import WebProfilesAPI
+import WebProfilesDomain
+
+/// The session a call was made with, resolved by ``SessionAuthenticator``.
+public struct AuthenticatedSession: Sendable {
+    public var sessionID: String
+    public var tokenHash: String
+    public var createdAt: Date
+    public var expiresAt: Date
+    public var lastSeenAt: Date
+    /// Who the session belongs to, as of this call (profile changes apply at once).
+    public var principal: CachedPrincipal
+}

@@ -45,6 +45,8 @@ public struct Router: CallDispatcher {
                     request = try CBORDecoder().decode(Request.self, from: document, key: messageKey)
                 } catch let error as CBORError {
                     throw RPCError(code: .invalidArgument, message: "invalid request message: \(error.message)", cause: error)
+                } catch let error as DecodingError {
+                    throw RPCError(code: .invalidArgument, message: "invalid request message: \(Self.describe(error))", cause: error)
                 }
                 let response = try await handler(request, context)
                 return try Payload.encode(ResponseEnvelope(message: response))
@@ -86,11 +88,27 @@ public struct Router: CallDispatcher {
         return response
     }
 
+    /// A one-line description of a `DecodingError` naming the field (e.g. an unknown enum value).
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map(\.stringValue).filter { $0 != messageKey }
+            return keys.isEmpty ? "message" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context): return "\(path(context)).\(key.stringValue): missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
     static func rpcError(for error: any Error, logger: Logger) -> RPCError {
         switch error {
         case let error as RPCError:
             if let cause = error.cause { logger.debug("call failed", metadata: ["status": "\(error.code.name)", "cause": "\(cause)"]) }
             return error
+        case let error as any RPCErrorConvertible:
+            return error.rpcError
         case is CancellationError:
             return RPCError(code: .cancelled, message: "call cancelled")
         default:

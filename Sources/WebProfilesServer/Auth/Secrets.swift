@@ -1,0 +1,47 @@
+import Crypto
+import Foundation
+
+/// Session tokens and activation codes: random, shown once, stored only as SHA-256.
+public enum Secrets {
+    /// Prefix of session tokens.
+    public static let sessionTokenPrefix = "wps_"
+    /// Prefix of activation codes.
+    public static let activationCodePrefix = "wpa_"
+
+    /// `wps_` + base64url of 32 bytes from the system CSPRNG.
+    public static func newSessionToken() -> String { sessionTokenPrefix + randomBase64URL(bytes: 32) }
+
+    /// `wpa_` + base64url of 16 bytes (128 bits) from the system CSPRNG.
+    public static func newActivationCode() -> String { activationCodePrefix + randomBase64URL(bytes: 16) }
+
+    /// Whether `token` has the shape of a session token (checked before hashing anything).
+    public static func looksLikeSessionToken(_ token: String) -> Bool {
+        token.utf8.count == 4 + 43 && token.hasPrefix(sessionTokenPrefix)
+    }
+
+    public static func looksLikeActivationCode(_ code: String) -> Bool {
+        code.utf8.count == 4 + 22 && code.hasPrefix(activationCodePrefix)
+    }
+
+    /// Lowercase hex SHA-256 of the UTF-8 bytes.
+    public static func sha256Hex(_ text: String) -> String {
+        let digest = SHA256.hash(data: Array(text.utf8))
+        var hex = ""
+        hex.reserveCapacity(64)
+        let digits = Array("0123456789abcdef".utf8)
+        for byte in digest {
+            hex.unicodeScalars.append(UnicodeScalar(digits[Int(byte >> 4)]))
+            hex.unicodeScalars.append(UnicodeScalar(digits[Int(byte & 0xF)]))
+        }
+        return hex
+    }
+
+    static func randomBase64URL(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

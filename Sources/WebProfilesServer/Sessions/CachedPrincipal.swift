@@ -1,0 +1,35 @@
+import WebProfilesAPI
+import WebProfilesDomain
+import WebProfilesStore
+
+/// What authorization needs to know about a registration, kept in memory.
+public struct CachedPrincipal: Sendable, Hashable {
+    public var registrationID: String
+    public var companyID: String
+    public var companyName: String
+    public var username: String
+    public var displayName: String
+    public var profile: Profile
+    public var referent: String?
+    public var line: String?
+    public var status: RegistrationStatus
+
+    init(_ registration: RegistrationRecord, companyName: String) {
+        registrationID = registration.id
+        companyID = registration.companyId
+        self.companyName = companyName
+        username = registration.username
+        displayName = registration.displayName
+        profile = registration.profile
+        referent = registration.referent
+        line = registration.line
+        status = registration.status
+    }
+
+    /// The wire shape.
+    public var principal: Principal {
+        Principal(registrationId: registrationID, companyId: companyID, companyName: companyName, username: username,
+                  displayName: displayName, profile: profile, referent: referent, line: line,
+                  permissions: PermissionTable.permissions(of: profile))
+    }
+}

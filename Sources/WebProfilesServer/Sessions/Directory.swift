@@ -1,0 +1,236 @@
+import Foundation
+import Logging
+import WebProfilesAPI
+import WebProfilesDomain
+import WebProfilesStore
+import WebProfilesWire
+
+/// The application layer: sessions, authentication and the cached view of registrations,
+/// over the ``ProfileStore``. The RPC services are thin adapters around it.
+public final class Directory: Sendable {
+    public let store: ProfileStore
+    public let hasher: PasswordHasher
+    public let configuration: AuthConfiguration
+    let registry = SessionRegistry()
+    let logger: Logger
+    /// The clock (injectable for tests).
+    let now: @Sendable () -> Date
+
+    public init(store: ProfileStore, hasher: PasswordHasher, configuration: AuthConfiguration, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.hasher = hasher
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Sessions known in memory.
+    public var cachedSessionCount: Int { registry.sessionCount }
+
+    // MARK: Session validation (the hot path)
+
+    /// The session for a token hash, if it is live; its registration must be active.
+    func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
+        let now = self.now()
+        var cached = registry.session(tokenHash: tokenHash)
+        if cached == nil {
+            let generation = registry.generation
+            guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
+            registry.insert(record, loadedAt: generation)
+            cached = .init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
+                           expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, dirty: false)
+        }
+        guard let session = cached else { return nil }
+        let idle = configuration.sessionIdleTimeout.timeInterval
+        guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idle else {
+            registry.removeSessions(tokenHashes: [tokenHash])
+            return nil
+        }
+        guard let principal = try await principal(registrationID: session.registrationID), principal.status == .active else {
+            return nil
+        }
+        registry.touch(tokenHash: tokenHash, at: now)
+        return AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
+                                    expiresAt: session.expiresAt, lastSeenAt: now, principal: principal)
+    }
+
+    /// The cached facts of a registration, loaded on a miss.
+    func principal(registrationID: String) async throws -> CachedPrincipal? {
+        if let cached = registry.principal(registrationID: registrationID) { return cached }
+        let generation = registry.generation
+        guard let registration = try await store.registration(id: registrationID),
+              let company = try await store.company(id: registration.companyId) else { return nil }
+        let principal = CachedPrincipal(registration, companyName: company.company.name)
+        registry.insert(principal, loadedAt: generation)
+        return principal
+    }
+
+    /// Whether `principal` may use `permission` (on `line`).
+    func authorize(_ principal: CachedPrincipal, permission: Permission, line: MSISDN?) async throws -> AuthorizationDecision {
+        var kind: LineKind?
+        if permission.isLineScoped, let line {
+            kind = try await lineKinds(companyID: principal.companyID)[line.value]
+        }
+        return AuthorizationDecision.decide(permission: permission, profile: principal.profile, ownLine: principal.line,
+                                            line: line?.value, companyLineKind: kind)
+    }
+
+    func lineKinds(companyID: String) async throws -> [String: LineKind] {
+        if let cached = registry.lines(companyID: companyID) { return cached }
+        let generation = registry.generation
+        let lines = try await store.lineKinds(companyID: companyID)
+        registry.insert(lines: lines, companyID: companyID, loadedAt: generation)
+        return lines
+    }
+
+    // MARK: Login and activation
+
+    static let loginFailed = RPCError(code: .unauthenticated, message: "invalid username or password")
+
+    /// Logs in. Every failure (unknown user, wrong password, locked, pending, revoked) gives the
+    /// same error after exactly one Argon2id verification.
+    func login(username input: String, password: String) async throws -> (LoginResponse, CachedPrincipal) {
+        let now = self.now()
+        let username = try? Username(input)
+        let registration = try await username.asyncMap { try await store.registration(username: $0) } ?? nil
+        let usable = registration.map { $0.status == .active && !$0.isLocked(at: now) && $0.passwordHash != nil } ?? false
+        let passwordFits = password.utf8.count <= PasswordPolicy.maximumBytes
+        let verified = try await hasher.verify(passwordFits ? password : "", encoded: usable ? registration?.passwordHash : nil)
+        guard let registration, usable, verified, passwordFits else {
+            if let registration, usable {
+                let locked = try await store.recordLoginFailure(registrationID: registration.id, threshold: configuration.lockoutThreshold,
+                                                                lockout: configuration.lockoutDuration.timeInterval, now: now)
+                if locked { registry.invalidatePrincipal(registration.id) }
+            }
+            throw Self.loginFailed
+        }
+        let token = Secrets.newSessionToken()
+        let session = SessionRecord(id: ProfileStore.newPublicID(), registrationId: registration.id, tokenHash: Secrets.sha256Hex(token),
+                                    createdAt: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval), lastSeenAt: now)
+        let ended: [SessionRecord]
+        do {
+            ended = try await store.recordLoginSuccess(session: session, maxSessions: configuration.maxSessionsPerRegistration, now: now)
+        } catch let error as StoreError where error.code == .unauthenticated {
+            throw Self.loginFailed
+        }
+        registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
+        registry.insert(session)
+        guard let principal = try await principal(registrationID: registration.id) else { throw Self.loginFailed }
+        let response = LoginResponse(sessionToken: token, sessionId: session.id, expiresAt: session.expiresAt,
+                                     idleExpiresAt: idleExpiry(lastSeen: now, expiresAt: session.expiresAt), principal: principal.principal)
+        return (response, principal)
+    }
+
+    /// Sets the first password with an activation code.
+    func activate(code: String, password: String) async throws -> CachedPrincipal {
+        let now = self.now()
+        let invalid = RPCError(code: .unauthenticated, message: "invalid or expired activation code")
+        guard Secrets.looksLikeActivationCode(code) else { throw invalid }
+        let codeHash = Secrets.sha256Hex(code)
+        guard let pending = try await store.registration(activationCodeHash: codeHash, now: now) else { throw invalid }
+        try configuration.passwordPolicy.check(password, username: pending.username)
+        let hash = try await hasher.hash(password)
+        let registration = try await store.activate(codeHash: codeHash, passwordHash: hash, now: now)
+        registry.invalidatePrincipal(registration.id)
+        guard let principal = try await principal(registrationID: registration.id) else { throw invalid }
+        return principal
+    }
+
+    func changePassword(session: AuthenticatedSession, current: String, new: String) async throws {
+        let now = self.now()
+        guard let registration = try await store.registration(id: session.principal.registrationID) else {
+            throw SessionAuthenticator.unauthenticated
+        }
+        let locked = registration.isLocked(at: now)
+        let verified = try await hasher.verify(current.utf8.count <= PasswordPolicy.maximumBytes ? current : "",
+                                               encoded: locked ? nil : registration.passwordHash)
+        guard verified else {
+            if !locked {
+                try await store.recordLoginFailure(registrationID: registration.id, threshold: configuration.lockoutThreshold,
+                                                   lockout: configuration.lockoutDuration.timeInterval, now: now)
+            }
+            throw RPCError.invalidArgument(field: "currentPassword", "is not the current password")
+        }
+        try configuration.passwordPolicy.check(new, username: registration.username, field: "newPassword")
+        let hash = try await hasher.hash(new)
+        let ended = try await store.changePassword(registrationID: registration.id, passwordHash: hash, keepSessionID: session.sessionID, now: now)
+        registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
+    }
+
+    // MARK: Sessions of the caller
+
+    func idleExpiry(lastSeen: Date, expiresAt: Date) -> Date {
+        min(expiresAt, lastSeen.addingTimeInterval(configuration.sessionIdleTimeout.timeInterval))
+    }
+
+    func sessionInfo(_ session: AuthenticatedSession) -> SessionInfo {
+        SessionInfo(sessionId: session.sessionID, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt,
+                    expiresAt: session.expiresAt, idleExpiresAt: idleExpiry(lastSeen: session.lastSeenAt, expiresAt: session.expiresAt),
+                    current: true)
+    }
+
+    func listSessions(of session: AuthenticatedSession) async throws -> [SessionInfo] {
+        let now = self.now()
+        let inMemory = registry.lastSeen(ofRegistration: session.principal.registrationID)
+        let idle = configuration.sessionIdleTimeout.timeInterval
+        return try await store.sessions(registrationID: session.principal.registrationID).compactMap { record in
+            let lastSeen = max(record.lastSeenAt, inMemory[record.id] ?? record.lastSeenAt)
+            guard record.expiresAt > now, now.timeIntervalSince(lastSeen) < idle else { return nil }
+            return SessionInfo(sessionId: record.id, createdAt: record.createdAt, lastSeenAt: lastSeen, expiresAt: record.expiresAt,
+                               idleExpiresAt: idleExpiry(lastSeen: lastSeen, expiresAt: record.expiresAt),
+                               current: record.id == session.sessionID)
+        }
+    }
+
+    func endSession(id: String, of session: AuthenticatedSession, action: AuditAction) async throws -> Bool {
+        guard let ended = try await store.endSession(id: id, registrationID: session.principal.registrationID, action: action,
+                                                     actor: .registration(session.principal.registrationID), now: now())
+        else { return false }
+        registry.removeSessions(tokenHashes: [ended.tokenHash])
+        return true
+    }
+
+    // MARK: Maintenance
+
+    /// Writes in-memory session use to the database and purges expired sessions.
+    public func flushAndPurge() async throws {
+        try await store.updateLastSeen(registry.takeDirty())
+        let now = self.now()
+        let idle = configuration.sessionIdleTimeout.timeInterval
+        registry.removeExpired(now: now, idleTimeout: idle)
+        let purged = try await store.deleteExpiredSessions(now: now, idleTimeout: idle)
+        if !purged.isEmpty {
+            registry.removeSessions(tokenHashes: purged.map(\.tokenHash))
+            logger.debug("purged expired sessions", metadata: ["count": "\(purged.count)"])
+        }
+    }
+
+    // MARK: Shapes
+
+    func registration(_ r: RegistrationRecord) -> Registration {
+        Registration(registrationId: r.id, companyId: r.companyId, username: r.username, displayName: r.displayName,
+                     email: r.email, profile: r.profile, referent: r.referent, line: r.line, status: r.status,
+                     locked: r.isLocked(at: now()), createdAt: r.createdAt, updatedAt: r.updatedAt, lastLoginAt: r.lastLoginAt)
+    }
+
+    static func company(_ c: CompanyWithLines) -> Company {
+        Company(companyId: c.company.id, name: c.company.name, vatNumber: c.company.vatNumber,
+                legalRepresentative: LegalRepresentative(fullName: c.company.legalRepFullName, fiscalCode: c.company.legalRepFiscalCode,
+                                                         email: c.company.legalRepEmail, registrationId: c.company.legalRepRegistrationId),
+                lines: c.lines.map { Line(msisdn: $0.msisdn, kind: $0.kind) })
+    }
+
+    /// A new activation code and the secret the store keeps of it.
+    func newActivation() -> (code: String, secret: ActivationSecret) {
+        let code = Secrets.newActivationCode()
+        return (code, ActivationSecret(codeHash: Secrets.sha256Hex(code), expiresAt: now().addingTimeInterval(configuration.activationValidity.timeInterval)))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Synchronization
+import WebProfilesDomain
+import WebProfilesStore
+
+/// The in-memory view of sessions and of what authorization reads, so that validating a
+/// session costs no database access once warm, and never a write.
+///
+/// The daemon is the only writer of its database: every change goes through the services,
+/// which invalidate the entries they touch after their transaction commits. A load that raced
+/// with an invalidation is discarded (``generation``), so a profile change or revocation is
+/// seen by the next call of every session.
+public final class SessionRegistry: Sendable {
+    struct CachedSession: Sendable {
+        var id: String
+        var registrationID: String
+        var createdAt: Date
+        var expiresAt: Date
+        var lastSeenAt: Date
+        /// Whether `lastSeenAt` moved since it was last written to the database.
+        var dirty: Bool
+    }
+
+    private struct State {
+        var generation: UInt64 = 0
+        var sessions: [String: CachedSession] = [:]
+        var tokensByRegistration: [String: Set<String>] = [:]
+        var principals: [String: CachedPrincipal] = [:]
+        var companyLines: [String: [String: LineKind]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// A stamp to pass to the `insert` calls of a load, so a load that raced with an
+    /// invalidation does not bring back stale data.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    var sessionCount: Int { state.withLock { $0.sessions.count } }
+
+    // MARK: Sessions
+
+    func session(tokenHash: String) -> CachedSession? {
+        state.withLock { $0.sessions[tokenHash] }
+    }
+
+    func insert(_ record: SessionRecord, loadedAt generation: UInt64? = nil) {
+        state.withLock { state in
+            if let generation, generation != state.generation { return }
+            state.sessions[record.tokenHash] = CachedSession(
+                id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
+                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, dirty: false
+            )
+            state.tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
+        }
+    }
+
+    /// Marks a session used now (in memory; written in batches by ``takeDirty()``).
+    func touch(tokenHash: String, at now: Date) {
+        state.withLock { state in
+            guard state.sessions[tokenHash] != nil else { return }
+            state.sessions[tokenHash]!.lastSeenAt = now
+            state.sessions[tokenHash]!.dirty = true
+        }
+    }
+
+    func removeSessions(tokenHashes: some Sequence<String>) {
+        state.withLock { state in
+            state.generation &+= 1
+            for hash in tokenHashes {
+                if let session = state.sessions.removeValue(forKey: hash) {
+                    state.tokensByRegistration[session.registrationID]?.remove(hash)
+                }
+            }
+        }
+    }
+
+    func removeSessions(ofRegistration registrationID: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            for hash in state.tokensByRegistration.removeValue(forKey: registrationID) ?? [] {
+                state.sessions.removeValue(forKey: hash)
+            }
+        }
+    }
+
+    /// The last-use times not yet written, marked clean.
+    func takeDirty() -> [String: Date] {
+        state.withLock { state in
+            var updates: [String: Date] = [:]
+            for (hash, session) in state.sessions where session.dirty {
+                updates[session.id] = session.lastSeenAt
+                state.sessions[hash]!.dirty = false
+            }
+            return updates
+        }
+    }
+
+    /// Sessions of `registrationID` known in memory, by id, with their last use.
+    func lastSeen(ofRegistration registrationID: String) -> [String: Date] {
+        state.withLock { state in
+            var result: [String: Date] = [:]
+            for hash in state.tokensByRegistration[registrationID] ?? [] {
+                if let s = state.sessions[hash] { result[s.id] = s.lastSeenAt }
+            }
+            return result
+        }
+    }
+
+    // MARK: Principals and lines
+
+    func principal(registrationID: String) -> CachedPrincipal? {
+        state.withLock { $0.principals[registrationID] }
+    }
+
+    func insert(_ principal: CachedPrincipal, loadedAt generation: UInt64) {
+        state.withLock { state in
+            guard generation == state.generation else { return }
+            state.principals[principal.registrationID] = principal
+        }
+    }
+
+    /// Forgets a registration's cached facts (its next use reloads them).
+    func invalidatePrincipal(_ registrationID: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.principals.removeValue(forKey: registrationID)
+        }
+    }
+
+    func lines(companyID: String) -> [String: LineKind]? {
+        state.withLock { $0.companyLines[companyID] }
+    }
+
+    func insert(lines: [String: LineKind], companyID: String, loadedAt generation: UInt64) {
+        state.withLock { state in
+            guard generation == state.generation else { return }
+            state.companyLines[companyID] = lines
+        }
+    }
+
+    func invalidateLines(companyID: String) {
+        state.withLock { state in
+            state.generation &+= 1
+            state.companyLines.removeValue(forKey: companyID)
+        }
+    }
+
+    /// Forgets sessions that are past their lifetime or idle timeout.
+    func removeExpired(now: Date, idleTimeout: TimeInterval) {
+        state.withLock { state in
+            let expired = state.sessions.filter { $0.value.expiresAt <= now || now.timeIntervalSince($0.value.lastSeenAt) >= idleTimeout }
+            guard !expired.isEmpty else { return }
+            state.generation &+= 1
+            for (hash, session) in expired {
+                state.sessions.removeValue(forKey: hash)
+                state.tokensByRegistration[session.registrationID]?.remove(hash)
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+extension ProfileStore {
+    public func session(tokenHash: String) async throws -> SessionRecord? {
+        try await read { db in try SessionRecord.filter(SessionRecord.Columns.tokenHash == tokenHash).fetchOne(db) }
+    }
+
+    public func sessions(registrationID: String) async throws -> [SessionRecord] {
+        try await read { db in
+            try SessionRecord.filter(SessionRecord.Columns.registrationId == registrationID)
+                .order(SessionRecord.Columns.createdAt.desc).fetchAll(db)
+        }
+    }
+
+    /// Ends one session of `registrationID` (logout or revocation), with its audit event.
+    public func endSession(id: String, registrationID: String, action: AuditAction, actor: AuditActor, now: Date) async throws -> SessionRecord? {
+        try await write { db, audit in
+            guard let session = try SessionRecord.fetchOne(db, key: id), session.registrationId == registrationID else { return nil }
+            try session.delete(db)
+            let companyID = try String.fetchOne(db, sql: "SELECT companyId FROM registration WHERE id = ?", arguments: [registrationID])
+            audit.record(action, actor: actor, at: now, company: companyID, target: registrationID, after: ["sessionId": id])
+            return session
+        }
+    }
+
+    /// Persists last-use times gathered in memory (one transaction for the batch).
+    public func updateLastSeen(_ updates: [String: Date]) async throws {
+        guard !updates.isEmpty else { return }
+        try await writer.write { db in
+            let statement = try db.makeStatement(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ? AND lastSeenAt < ?")
+            for (id, date) in updates { try statement.execute(arguments: [date, id, date]) }
+        }
+    }
+
+    /// Deletes sessions past their absolute lifetime or idle for longer than `idleTimeout`.
+    public func deleteExpiredSessions(now: Date, idleTimeout: TimeInterval) async throws -> [SessionRecord] {
+        try await writer.write { db in
+            let idleCutoff = now.addingTimeInterval(-idleTimeout)
+            let expired = try SessionRecord
+                .filter(SessionRecord.Columns.expiresAt <= now || SessionRecord.Columns.lastSeenAt <= idleCutoff)
+                .fetchAll(db)
+            for session in expired { try session.delete(db) }
+            return expired
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import WebProfilesAPI
+import WebProfilesClient
+import WebProfilesDomain
+
+struct LoginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "login", abstract: "Log in and print (or --save) the session token.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Your username.") var username: String
+    @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+    @Flag(help: "Store the token (0600) for later commands instead of printing it.") var save = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            let password = passwordStdin ? try PasswordInput.readLineFromStdin() : try PasswordInput.prompt("Password for \(username): ")
+            let client = global.apiClient()
+            let response = try await client.call(SessionAPI.login, LoginRequest(username: username, password: password), timeout: global.callTimeout)
+            await client.close()
+            if save { try SavedSession.save(response.sessionToken) }
+            if global.json {
+                try Output.json(response)
+            } else if save {
+                Output.fields([("logged in as", response.principal.username), ("session", response.sessionId),
+                               ("expires", Formatting.date(response.expiresAt)), ("token saved to", SavedSession.path)])
+            } else {
+                print(response.sessionToken)
+            }
+        }
+    }
+}
+
+struct ActivateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "activate", abstract: "Set your password with the activation code you were given.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The activation code (wpa_…).") var code: String
+    @Flag(help: "Read the new password from the first line of standard input.") var passwordStdin = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            let password = try PasswordInput.newPassword(fromStdin: passwordStdin)
+            let client = global.apiClient()
+            let response = try await client.call(SessionAPI.activate, ActivateRequest(activationCode: code, password: password), timeout: global.callTimeout)
+            await client.close()
+            if global.json { try Output.json(response) } else { Output.fields([("activated", "")] + Formatting.principal(response.principal)) }
+        }
+    }
+}
+
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "End the current session (and forget a saved token).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let client = try global.sessionClient()
+            _ = try await client.call(SessionAPI.logout, Empty(), timeout: global.callTimeout)
+            await client.close()
+            if global.token == nil, SavedSession.load() == client.sessionToken { SavedSession.remove() }
+            if global.json { try Output.json(["loggedOut": true]) } else { print("logged out") }
+        }
+    }
+}
+
+struct WhoamiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who the session belongs to and what they may do.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let client = try global.sessionClient()
+            let response = try await client.call(SessionAPI.whoami, Empty(), timeout: global.callTimeout)
+            await client.close()
+            if global.json { try Output.json(response) } else {
+                Output.fields(Formatting.principal(response.principal) + [("session", response.session.sessionId),
+                    ("expires", Formatting.date(response.session.expiresAt)), ("idle expires", Formatting.date(response.session.idleExpiresAt))])
+            }
+        }
+    }
+}
+
+struct AuthorizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authorize",
+        abstract: "Check a permission: exit 0 when allowed, 3 when not.",
+        discussion: "Permissions: \(Permission.allCases.map(\.rawValue).joined(separator: ", ")). Line permissions (line.*) need --line."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The permission, e.g. invoices.view or line.manage.") var permission: String
+    @Option(help: "The line (E.164, +39…) for line permissions.") var line: String?
+
+    func validate() throws {
+        guard Permission(rawValue: permission) != nil else {
+            throw ValidationError("unknown permission \(permission); one of: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let client = try global.sessionClient()
+            let response = try await client.call(SessionAPI.authorize, AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line), timeout: global.callTimeout)
+            await client.close()
+            if global.json { try Output.json(response) } else {
+                Output.fields([("allowed", response.allowed ? "yes" : "no"), ("reason", response.reason),
+                               ("username", response.principal.username), ("profile", Formatting.profile(response.principal.profile))])
+            }
+            if !response.allowed { throw ExitCode(CLIExit.notAllowed) }
+        }
+    }
+}
+
+struct SessionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sessions", abstract: "Your live sessions.",
+                                                    subcommands: [List.self, Revoke.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your live sessions.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            try await runReportingErrors {
+                let client = try global.sessionClient()
+                let response = try await client.call(SessionAPI.listSessions, Empty(), timeout: global.callTimeout)
+                await client.close()
+                if global.json { return try Output.json(response) }
+                Output.table(["ID", "CREATED", "LAST SEEN", "EXPIRES", "CURRENT"], response.sessions.map {
+                    [$0.sessionId, Formatting.date($0.createdAt), Formatting.date($0.lastSeenAt), Formatting.date($0.expiresAt), $0.current ? "*" : ""]
+                })
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "End one of your sessions.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The session id (see `sessions list`).") var sessionID: String
+        func run() async throws {
+            try await runReportingErrors {
+                let client = try global.sessionClient()
+                _ = try await client.call(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID), timeout: global.callTimeout)
+                await client.close()
+                if global.json { try Output.json(["revoked": sessionID]) } else { print("session \(sessionID) ended") }
+            }
+        }
+    }
+}
+
+struct PasswordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "password", abstract: "Your password.", subcommands: [Change.self])
+
+    struct Change: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "change", abstract: "Change your password (ends your other sessions).")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Read the current and the new password from the first two lines of standard input.") var passwordStdin = false
+        func run() async throws {
+            try await runReportingErrors {
+                let current = passwordStdin ? try PasswordInput.readLineFromStdin() : try PasswordInput.prompt("Current password: ")
+                let new = try PasswordInput.newPassword(fromStdin: passwordStdin)
+                let client = try global.sessionClient()
+                _ = try await client.call(SessionAPI.changePassword, ChangePasswordRequest(currentPassword: current, newPassword: new), timeout: global.callTimeout)
+                await client.close()
+                if global.json { try Output.json(["changed": true]) } else { print("password changed; your other sessions ended") }
+            }
+        }
+    }
+}

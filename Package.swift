@@ -135,6 +135,24 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "DomainTests",
+            dependencies: ["WebProfilesDomain"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["WebProfilesStore", "WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "WebProfilesClient", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TransportTests",
             dependencies: [
                 "WebProfilesTransport", "WebProfilesServer", "WebProfilesClient", "WebProfilesWire", "WebProfilesAPI", "CBOR",

@@ -49,7 +49,7 @@ struct BenchHealthCommand: AsyncParsableCommand {
             let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath) { client in
                 _ = try await client.call(HealthAPI.check, Empty())
             }.run()
-            try result.print(json: global.json, label: "Health/Check")
+            try global.emit(result) { result.print(label: "Health/Check") }
         }
     }
 }
@@ -135,8 +135,7 @@ struct LoadResult: Encodable {
         self.maxMicros = Double(sorted.last ?? 0) / 1000
     }
 
-    func print(json: Bool, label: String) throws {
-        if json { return try Output.json(self) }
+    func print(label: String) {
         Output.fields([
             ("method", label),
             ("connections", "\(connections)"),

@@ -15,6 +15,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(name: .customLong("field"), help: ArgumentHelp("Print only this field of the JSON answer (dot path, e.g. company.companyId); repeatable, one value per line.", valueName: "path"))
+    var fields: [String] = []
+
     @Option(help: ArgumentHelp("Seconds to wait for the daemon's answer.", valueName: "seconds"))
     var timeout: Double = 30
 
@@ -49,6 +52,24 @@ struct GlobalOptions: ParsableArguments {
         return SavedSession.load()
     }
     func operatorClient() -> WebProfilesClient { WebProfilesClient(socketPath: operatorSocket) }
+
+    /// Prints `value` as JSON or as the `--field` values when asked, and returns whether it did.
+    func emitMachineReadable<T: Encodable>(_ value: T) throws -> Bool {
+        if !fields.isEmpty {
+            try Output.fields(of: value, paths: fields)
+            return true
+        }
+        if json {
+            try Output.json(value)
+            return true
+        }
+        return false
+    }
+
+    /// Prints `value` for scripts (`--json`, `--field`) or runs `human` to print it for people.
+    func emit<T: Encodable>(_ value: T, human: () throws -> Void) throws {
+        if try !emitMachineReadable(value) { try human() }
+    }
 
     func validate() throws {
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }

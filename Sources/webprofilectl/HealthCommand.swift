@@ -20,9 +20,7 @@ struct HealthCommand: AsyncParsableCommand {
             let client = `operator` ? global.operatorClient() : global.apiClient()
             defer { Task { await client.close() } }
             let health = try await client.call(HealthAPI.check, Empty(), timeout: global.callTimeout)
-            if global.json {
-                try Output.json(health)
-            } else {
+            try global.emit(health) {
                 Output.fields([
                     ("status", health.status),
                     ("version", health.version),

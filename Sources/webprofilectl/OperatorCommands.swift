@@ -23,11 +23,12 @@ struct OperatorCommand: AsyncParsableCommand {
         }
     }
 
-    static func printCompanyWithActivation(_ r: CompanyWithActivation, json: Bool) throws {
-        if json { return try Output.json(r) }
-        Formatting.company(r.company)
-        print("")
-        Output.fields(Formatting.registration(r.registration) + Formatting.activation(r.activationCode, expires: r.activationExpiresAt))
+    static func printCompanyWithActivation(_ r: CompanyWithActivation, global: GlobalOptions) throws {
+        try global.emit(r) {
+            Formatting.company(r.company)
+            print("")
+            Output.fields(Formatting.registration(r.registration) + Formatting.activation(r.activationCode, expires: r.activationExpiresAt))
+        }
     }
 
     struct CompanyGroup: AsyncParsableCommand {
@@ -45,7 +46,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     let client = global.operatorClient()
                     let response = try await client.call(OperatorAPI.createCompany, CreateCompanyRequest(name: name, vatNumber: vat, legalRepresentative: rep.request), timeout: global.callTimeout)
                     await client.close()
-                    try OperatorCommand.printCompanyWithActivation(response, json: global.json)
+                    try OperatorCommand.printCompanyWithActivation(response, global: global)
                 }
             }
         }
@@ -59,7 +60,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     let client = global.operatorClient()
                     let response = try await client.call(OperatorAPI.getCompany, GetCompanyRequest(companyId: companyID), timeout: global.callTimeout)
                     await client.close()
-                    if global.json { try Output.json(response) } else { Formatting.company(response.company) }
+                    try global.emit(response) { Formatting.company(response.company) }
                 }
             }
         }
@@ -74,7 +75,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     let client = global.operatorClient()
                     let response = try await client.call(OperatorAPI.listCompanies, ListCompaniesRequest(pageSize: pageSize, pageToken: pageToken), timeout: global.callTimeout)
                     await client.close()
-                    if global.json { return try Output.json(response) }
+                    if try global.emitMachineReadable(response) { return }
                     Output.table(["ID", "NAME", "VAT", "LEGAL REPRESENTATIVE", "LINES"], response.companies.map {
                         [$0.companyId, $0.name, $0.vatNumber, $0.legalRepresentative.fullName, String($0.lines.count)]
                     })
@@ -95,7 +96,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     let response = try await client.call(OperatorAPI.changeLegalRepresentative, ChangeLegalRepresentativeRequest(
                         companyId: companyID, legalRepresentative: rep.request, reason: reason), timeout: global.callTimeout)
                     await client.close()
-                    try OperatorCommand.printCompanyWithActivation(response, json: global.json)
+                    try OperatorCommand.printCompanyWithActivation(response, global: global)
                 }
             }
         }
@@ -121,7 +122,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     let client = global.operatorClient()
                     let response = try await client.call(OperatorAPI.addLines, AddLinesRequest(companyId: companyID, lines: lines), timeout: global.callTimeout)
                     await client.close()
-                    if global.json { try Output.json(response) } else { Formatting.company(response.company) }
+                    try global.emit(response) { Formatting.company(response.company) }
                 }
             }
         }
@@ -136,7 +137,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     let client = global.operatorClient()
                     let response = try await client.call(OperatorAPI.removeLine, RemoveLineRequest(companyId: companyID, msisdn: msisdn), timeout: global.callTimeout)
                     await client.close()
-                    if global.json { try Output.json(response) } else { Formatting.company(response.company) }
+                    try global.emit(response) { Formatting.company(response.company) }
                 }
             }
         }
@@ -151,7 +152,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 let client = global.operatorClient()
                 let response = try await client.call(OperatorAPI.unlockRegistration, UnlockRegistrationRequest(registrationId: registrationID), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else { Output.fields(Formatting.registration(response.registration)) }
+                try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
     }
@@ -176,7 +177,7 @@ struct OperatorCommand: AsyncParsableCommand {
                     companyId: company, registrationId: registration, since: since.flatMap { ISO8601DateFormatter().date(from: $0) },
                     pageSize: pageSize, pageToken: pageToken), timeout: global.callTimeout)
                 await client.close()
-                if global.json { return try Output.json(response) }
+                if try global.emitMachineReadable(response) { return }
                 func describe(_ fields: [String: String]?) -> String {
                     fields.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
                 }
@@ -197,7 +198,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 let client = global.operatorClient()
                 let s = try await client.call(OperatorAPI.stats, Empty(), timeout: global.callTimeout)
                 await client.close()
-                if global.json { return try Output.json(s) }
+                if try global.emitMachineReadable(s) { return }
                 Output.fields([("companies", "\(s.companies)"), ("registrations", "\(s.registrations) (\(s.activeRegistrations) active)"),
                                ("live sessions", "\(s.liveSessions)"), ("connections", "\(s.connections)"),
                                ("uptime", String(format: "%.0fs", s.uptimeSeconds)), ("version", s.version)])

@@ -10,6 +10,31 @@ enum Output {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
+    /// Prints the values at dot `paths` of `value`'s JSON form, one per line (strings unquoted).
+    static func fields<T: Encodable>(of value: T, paths: [String]) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let object = try JSONSerialization.jsonObject(with: try encoder.encode(value), options: [.fragmentsAllowed])
+        for path in paths {
+            var current: Any? = object
+            for key in path.split(separator: ".") {
+                if let index = Int(key), let array = current as? [Any] {
+                    current = index < array.count ? array[index] : nil
+                } else {
+                    current = (current as? [String: Any])?[String(key)]
+                }
+            }
+            guard let found = current else { throw CLIError("the answer has no field \(path)") }
+            if let text = found as? String {
+                print(text)
+            } else if JSONSerialization.isValidJSONObject(found) {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: found, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                print(found)
+            }
+        }
+    }
+
     /// Prints rows under headers with columns padded to their widest cell.
     static func table(_ headers: [String], _ rows: [[String]]) {
         var widths = headers.map(\.count)

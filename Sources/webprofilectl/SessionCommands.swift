@@ -19,13 +19,13 @@ struct LoginCommand: AsyncParsableCommand {
             let response = try await client.call(SessionAPI.login, LoginRequest(username: username, password: password), timeout: global.callTimeout)
             await client.close()
             if save { try SavedSession.save(response.sessionToken) }
-            if global.json {
-                try Output.json(response)
-            } else if save {
-                Output.fields([("logged in as", response.principal.username), ("session", response.sessionId),
-                               ("expires", Formatting.date(response.expiresAt)), ("token saved to", SavedSession.path)])
-            } else {
-                print(response.sessionToken)
+            try global.emit(response) {
+                if save {
+                    Output.fields([("logged in as", response.principal.username), ("session", response.sessionId),
+                                   ("expires", Formatting.date(response.expiresAt)), ("token saved to", SavedSession.path)])
+                } else {
+                    print(response.sessionToken)
+                }
             }
         }
     }
@@ -44,7 +44,7 @@ struct ActivateCommand: AsyncParsableCommand {
             let client = global.apiClient()
             let response = try await client.call(SessionAPI.activate, ActivateRequest(activationCode: code, password: password), timeout: global.callTimeout)
             await client.close()
-            if global.json { try Output.json(response) } else { Output.fields([("activated", "")] + Formatting.principal(response.principal)) }
+            try global.emit(response) { Output.fields([("activated", "")] + Formatting.principal(response.principal)) }
         }
     }
 }
@@ -59,7 +59,7 @@ struct LogoutCommand: AsyncParsableCommand {
             _ = try await client.call(SessionAPI.logout, Empty(), timeout: global.callTimeout)
             await client.close()
             if global.token == nil, SavedSession.load() == client.sessionToken { SavedSession.remove() }
-            if global.json { try Output.json(["loggedOut": true]) } else { print("logged out") }
+            try global.emit(["loggedOut": true]) { print("logged out") }
         }
     }
 }
@@ -73,7 +73,7 @@ struct WhoamiCommand: AsyncParsableCommand {
             let client = try global.sessionClient()
             let response = try await client.call(SessionAPI.whoami, Empty(), timeout: global.callTimeout)
             await client.close()
-            if global.json { try Output.json(response) } else {
+            try global.emit(response) {
                 Output.fields(Formatting.principal(response.principal) + [("session", response.session.sessionId),
                     ("expires", Formatting.date(response.session.expiresAt)), ("idle expires", Formatting.date(response.session.idleExpiresAt))])
             }
@@ -102,7 +102,7 @@ struct AuthorizeCommand: AsyncParsableCommand {
             let client = try global.sessionClient()
             let response = try await client.call(SessionAPI.authorize, AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line), timeout: global.callTimeout)
             await client.close()
-            if global.json { try Output.json(response) } else {
+            try global.emit(response) {
                 Output.fields([("allowed", response.allowed ? "yes" : "no"), ("reason", response.reason),
                                ("username", response.principal.username), ("profile", Formatting.profile(response.principal.profile))])
             }
@@ -123,7 +123,7 @@ struct SessionsCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 let response = try await client.call(SessionAPI.listSessions, Empty(), timeout: global.callTimeout)
                 await client.close()
-                if global.json { return try Output.json(response) }
+                if try global.emitMachineReadable(response) { return }
                 Output.table(["ID", "CREATED", "LAST SEEN", "EXPIRES", "CURRENT"], response.sessions.map {
                     [$0.sessionId, Formatting.date($0.createdAt), Formatting.date($0.lastSeenAt), Formatting.date($0.expiresAt), $0.current ? "*" : ""]
                 })
@@ -140,7 +140,7 @@ struct SessionsCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 _ = try await client.call(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(["revoked": sessionID]) } else { print("session \(sessionID) ended") }
+                try global.emit(["revoked": sessionID]) { print("session \(sessionID) ended") }
             }
         }
     }
@@ -160,7 +160,7 @@ struct PasswordCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 _ = try await client.call(SessionAPI.changePassword, ChangePasswordRequest(currentPassword: current, newPassword: new), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(["changed": true]) } else { print("password changed; your other sessions ended") }
+                try global.emit(["changed": true]) { print("password changed; your other sessions ended") }
             }
         }
     }

@@ -32,7 +32,7 @@ struct UsersCommand: AsyncParsableCommand {
                 let response = try await client.call(ProfilesAPI.listRegistrations, ListRegistrationsRequest(
                     profile: profile, status: status, query: query, pageSize: pageSize, pageToken: pageToken), timeout: global.callTimeout)
                 await client.close()
-                if global.json { return try Output.json(response) }
+                if try global.emitMachineReadable(response) { return }
                 Formatting.registrationTable(response.registrations)
                 if let next = response.nextPageToken { print("\nmore: --page-token \(next)") }
             }
@@ -48,7 +48,7 @@ struct UsersCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 let response = try await client.call(ProfilesAPI.getRegistration, GetRegistrationRequest(registrationId: registrationID), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else { Output.fields(Formatting.registration(response.registration)) }
+                try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
     }
@@ -69,7 +69,7 @@ struct UsersCommand: AsyncParsableCommand {
                 let response = try await client.call(ProfilesAPI.registerUser, RegisterUserRequest(
                     username: username, displayName: displayName, email: email, profile: profile, line: line, referent: referent), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else {
+                try global.emit(response) {
                     Output.fields(Formatting.registration(response.registration) + Formatting.activation(response.activationCode, expires: response.activationExpiresAt))
                 }
             }
@@ -90,7 +90,7 @@ struct UsersCommand: AsyncParsableCommand {
                 let response = try await client.call(ProfilesAPI.changeProfile, ChangeProfileRequest(
                     registrationId: registrationID, profile: profile, line: line, referent: referent), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else { Output.fields(Formatting.registration(response.registration)) }
+                try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
     }
@@ -105,7 +105,7 @@ struct UsersCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 let response = try await client.call(ProfilesAPI.revokeCredentials, RevokeCredentialsRequest(registrationId: registrationID, reason: reason), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else { Output.fields(Formatting.registration(response.registration)) }
+                try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
     }
@@ -119,7 +119,7 @@ struct UsersCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 let response = try await client.call(ProfilesAPI.restoreCredentials, RestoreCredentialsRequest(registrationId: registrationID), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else {
+                try global.emit(response) {
                     Output.fields(Formatting.registration(response.registration) + Formatting.activation(response.activationCode, expires: response.activationExpiresAt))
                 }
             }
@@ -139,7 +139,7 @@ struct CompanyCommand: AsyncParsableCommand {
                 let client = try global.sessionClient()
                 let response = try await client.call(ProfilesAPI.getCompany, Empty(), timeout: global.callTimeout)
                 await client.close()
-                if global.json { try Output.json(response) } else { Formatting.company(response.company) }
+                try global.emit(response) { Formatting.company(response.company) }
             }
         }
     }

@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "WebProfilesClient", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesWire",
+                "WebProfilesClient", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesWire", "CBOR",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings

@@ -22,7 +22,9 @@ enum SavedSession {
     }
 
     static func save(_ token: String) throws {
-        mkdir(directory, 0o700)
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw CLIError("cannot create \(directory): \(String(cString: strerror(errno)))")
+        }
         var info = stat()
         guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else {
             throw CLIError("\(directory) is not a directory of yours; refusing to store the session there")

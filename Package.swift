@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "WebProfilesClient",
             dependencies: [
-                "WebProfilesWire", "WebProfilesAPI", "WebProfilesTransport",
+                "CBOR", "WebProfilesWire", "WebProfilesAPI", "WebProfilesDomain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -139,25 +139,24 @@ struct Fixture {
     static func make(_ daemon: DaemonProcess, vat: String = "01234567897", rep username: String = "mario.rossi",
                      lines: [String] = ["+393331234567", "+393339876543", "+390612345678"]) async throws -> Fixture {
         let op = daemon.operatorClient()
-        let created = try await op.call(OperatorAPI.createCompany, CreateCompanyRequest(
+        let created = try await op.createCompany(CreateCompanyRequest(
             name: "Rossi S.r.l.", vatNumber: vat,
             legalRepresentative: LegalRepresentativeRequest(fullName: "Mario Rossi", fiscalCode: "RSSMRA80A01H501U", email: "mario@rossi.example", username: username)))
         if !lines.isEmpty {
-            _ = try await op.call(OperatorAPI.addLines, AddLinesRequest(companyId: created.company.companyId, lines: lines.map {
+            _ = try await op.addLines(companyID: created.company.companyId, lines: lines.map {
                 Line(msisdn: $0, kind: $0.hasPrefix("+393") ? .mobile : .fixed)
-            }))
+            })
         }
         await op.close()
         let client = daemon.apiClient()
-        _ = try await client.call(SessionAPI.activate, ActivateRequest(activationCode: created.activationCode, password: password))
-        let login = try await client.call(SessionAPI.login, LoginRequest(username: username, password: password))
-        client.setSessionToken(login.sessionToken)
+        _ = try await client.activate(code: created.activationCode, password: password)
+        let login = try await client.login(username: username, password: password)
         return Fixture(companyID: created.company.companyId, repID: created.registration.registrationId, repToken: login.sessionToken, rep: client)
     }
 
     /// Registers, activates and logs in a person; returns their id and a client with their session.
     func person(_ daemon: DaemonProcess, _ username: String, _ profile: Profile, line: String? = nil, by actor: WebProfilesClient? = nil) async throws -> (id: String, client: WebProfilesClient) {
-        let registered = try await (actor ?? rep).call(ProfilesAPI.registerUser, RegisterUserRequest(
+        let registered = try await (actor ?? rep).registerUser(RegisterUserRequest(
             username: username, displayName: username, email: "\(username)@rossi.example", profile: profile, line: line))
         let client = daemon.apiClient()
         _ = try await client.call(SessionAPI.activate, ActivateRequest(activationCode: registered.activationCode, password: Self.password))

@@ -12,6 +12,8 @@ public enum OperatorAPI {
     public static let unlockRegistration = MethodDescriptor<UnlockRegistrationRequest, RegistrationResponse>(service: "Operator", method: "UnlockRegistration")
     public static let listAuditEvents = MethodDescriptor<ListAuditEventsRequest, ListAuditEventsResponse>(service: "Operator", method: "ListAuditEvents")
     public static let stats = MethodDescriptor<Empty, StatsResponse>(service: "Operator", method: "Stats")
+    /// Re-reads the configuration file, like SIGHUP.
+    public static let reload = MethodDescriptor<Empty, ReloadResponse>(service: "Operator", method: "Reload")
 }
 
 /// The legal representative of a new company, or a replacement.
@@ -185,4 +187,11 @@ public struct StatsResponse: Codable, Sendable {
         self.uptimeSeconds = uptimeSeconds
         self.version = version
     }
+}
+
+/// The answer to `Operator/Reload`.
+public struct ReloadResponse: Codable, Sendable {
+    /// Settings that changed in the file but only take effect after a restart.
+    public var restartRequired: [String]
+    public init(restartRequired: [String]) { self.restartRequired = restartRequired }
 }

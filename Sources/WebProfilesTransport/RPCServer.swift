@@ -16,7 +16,8 @@ import Synchronization
 /// period, closes what is left and removes the socket files it created.
 public final class RPCServer: Service, Sendable {
     private let listeners: [ListenerConfiguration]
-    private let limits: ConnectionLimits
+    /// Limits and allowed uids in force for new connections (a reload may change them).
+    private let dynamic: Mutex<(limits: ConnectionLimits, allowedUIDs: [ListenerKind: Set<UInt32>])>
     private let dispatcher: any CallDispatcher
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -27,7 +28,9 @@ public final class RPCServer: Service, Sendable {
     public init(listeners: [ListenerConfiguration], limits: ConnectionLimits, dispatcher: any CallDispatcher,
                 peerName: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.listeners = listeners
-        self.limits = limits
+        var allowed: [ListenerKind: Set<UInt32>] = [:]
+        for listener in listeners { allowed[listener.kind] = listener.allowedUIDs }
+        self.dynamic = Mutex((limits, allowed))
         self.dispatcher = dispatcher
         self.group = group
         self.logger = logger
@@ -43,6 +46,16 @@ public final class RPCServer: Service, Sendable {
 
     /// Connections currently open, by listener.
     public var connectionCount: Int { connections.count }
+
+    /// The limits new connections get.
+    public var limits: ConnectionLimits { dynamic.withLock { $0.limits } }
+
+    /// Changes the limits and allowed uids for connections accepted from now on; open
+    /// connections keep theirs.
+    public func update(limits: ConnectionLimits, allowedUIDs: [ListenerKind: Set<UInt32>]) {
+        dynamic.withLock { $0 = (limits, allowedUIDs) }
+        connections.maxPerListener = limits.maxConnections
+    }
 
     public func run() async throws {
         var channels: [(any Channel, ListenerConfiguration)] = []
@@ -80,7 +93,6 @@ public final class RPCServer: Service, Sendable {
 
     private func bootstrap(for listener: ListenerConfiguration) -> ServerBootstrap {
         let dispatcher = self.dispatcher
-        let limits = self.limits
         let logger = self.logger
         let peerName = self.peerName
         let connections = self.connections
@@ -89,10 +101,11 @@ public final class RPCServer: Service, Sendable {
             .childChannelOption(.autoRead, value: true)
             .childChannelInitializer { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                    let (limits, allowedUIDs) = self.dynamic.withLock { ($0.limits, $0.allowedUIDs[listener.kind]) }
                     var connectionLogger = logger
                     connectionLogger[metadataKey: "listener"] = "\(listener.kind)"
                     connectionLogger[metadataKey: "peer"] = "\(peer)"
-                    if let allowed = listener.allowedUIDs, !allowed.contains(peer.uid) {
+                    if let allowed = allowedUIDs, !allowed.contains(peer.uid) {
                         connectionLogger.warning("refusing connection from a uid not allowed on this socket")
                         throw TransportError(message: "uid \(peer.uid) not allowed")
                     }
@@ -145,17 +158,22 @@ final class ConnectionRegistry: Sendable {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var perListener: [ListenerKind: Int] = [:]
         var draining = false
+        var maxPerListener: Int
     }
-    private let state = Mutex(State())
-    private let maxPerListener: Int
+    private let state: Mutex<State>
 
-    init(maxPerListener: Int) { self.maxPerListener = maxPerListener }
+    init(maxPerListener: Int) { state = Mutex(State(maxPerListener: maxPerListener)) }
+
+    var maxPerListener: Int {
+        get { state.withLock { $0.maxPerListener } }
+        set { state.withLock { $0.maxPerListener = newValue } }
+    }
 
     var count: Int { state.withLock { $0.channels.count } }
 
     func add(_ channel: any Channel, listener: ListenerKind) -> Bool {
         state.withLock { state in
-            guard !state.draining, state.perListener[listener, default: 0] < maxPerListener else { return false }
+            guard !state.draining, state.perListener[listener, default: 0] < state.maxPerListener else { return false }
             state.channels[ObjectIdentifier(channel)] = channel
             state.perListener[listener, default: 0] += 1
             return true

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
 import WebProfilesAPI
-import WebProfilesDomain
 import WebProfilesServer
+import WebProfilesSystemd
 import WebProfilesTransport
 
 /// `webprofiled`: the web registration profiles daemon.
@@ -15,160 +16,179 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
         abstract: "Session authentication and web registration profiles daemon.",
         discussion: """
         Serves the webprofiles v1 RPC protocol (Protocol/PROTOCOL.md) on a public API socket and an \
-        operator socket. With --state-directory DIR, the sockets and the database default to files \
-        in DIR (handy for running from a checkout); otherwise they default to \
-        /run/webprofiled/webprofiled.sock, /run/webprofiled/operator.sock and \
-        /var/lib/webprofiled/webprofiled.sqlite. SIGTERM or SIGINT stop it gracefully.
+        operator socket. Settings come from the defaults, then the configuration file (--config, \
+        default /etc/webprofiled/webprofiled.toml, optional), then --state-directory, then the \
+        flags below. --print-config shows the result.
+
+        Started by systemd socket activation, the sockets named "api" and "operator" are used \
+        (LISTEN_FDS/LISTEN_FDNAMES); otherwise the daemon binds the socket paths itself. It reports \
+        readiness and health with sd_notify (Type=notify, watchdog) and logs to the journal when \
+        standard error is connected to it.
+
+        SIGHUP (or `webprofilectl operator reload`) re-reads the configuration file without dropping \
+        connections or sessions; an invalid file is refused and the running configuration kept. \
+        SIGTERM or SIGINT stop gracefully.
         """,
         version: webProfilesVersion
     )
 
-    @Option(help: ArgumentHelp("Folder for the sockets and the database when their own options are not given.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Configuration file (missing default file: built-in defaults).", valueName: "path"))
+    var config: String?
+
+    @Flag(help: "Print the effective configuration and exit.")
+    var printConfig = false
+
+    @Option(help: ArgumentHelp("Folder for the sockets and the database (for running from a checkout).", valueName: "dir"))
     var stateDirectory: String?
 
-    @Option(help: ArgumentHelp("Path of the public API socket.", valueName: "path"))
-    var socket: String?
-
-    @Option(help: ArgumentHelp("Path of the operator socket.", valueName: "path"))
-    var operatorSocket: String?
-
-    @Option(help: ArgumentHelp("Permissions of the API socket file, octal.", valueName: "mode"))
-    var socketMode: String = "0660"
-
-    @Option(help: ArgumentHelp("Permissions of the operator socket file, octal.", valueName: "mode"))
-    var operatorSocketMode: String = "0600"
-
-    @Option(name: .customLong("operator-uid"), help: ArgumentHelp("A uid allowed on the operator socket (repeatable; default: root and the daemon's own uid).", valueName: "uid"))
+    @Option(help: ArgumentHelp("Path of the API socket [server.socket].", valueName: "path")) var socket: String?
+    @Option(help: ArgumentHelp("Path of the operator socket [server.operator_socket].", valueName: "path")) var operatorSocket: String?
+    @Option(help: ArgumentHelp("Permissions of the API socket file, octal [server.socket_mode].", valueName: "mode")) var socketMode: String?
+    @Option(help: ArgumentHelp("Permissions of the operator socket file, octal [server.operator_socket_mode].", valueName: "mode")) var operatorSocketMode: String?
+    @Option(name: .customLong("operator-uid"), help: ArgumentHelp("A uid allowed on the operator socket, repeatable [server.operator_uids].", valueName: "uid"))
     var operatorUIDs: [UInt32] = []
+    @Option(help: ArgumentHelp("SQLite database file [server.database].", valueName: "path")) var database: String?
+    @Option(help: ArgumentHelp("Exit after this many seconds without connections [server.exit_when_idle].", valueName: "seconds")) var exitWhenIdle: String?
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical [logging.level].", valueName: "level")) var logLevel: String?
+    @Option(help: ArgumentHelp("auto (journal when stderr is the journal), journal, text or json [logging.format].", valueName: "format")) var logFormat: String?
+    @Option(help: ArgumentHelp("Largest accepted frame length field, bytes [limits.max_frame_bytes].", valueName: "bytes")) var maxFrameBytes: String?
+    @Option(help: ArgumentHelp("Connections each socket holds [limits.max_connections].", valueName: "n")) var maxConnections: String?
+    @Option(help: ArgumentHelp("Calls one connection may have in flight [limits.max_concurrent_calls].", valueName: "n")) var maxConcurrentCalls: String?
+    @Option(help: ArgumentHelp("Seconds a started frame may take [limits.frame_timeout].", valueName: "seconds")) var frameTimeout: String?
+    @Option(help: ArgumentHelp("Seconds before an idle connection is closed [limits.idle_timeout].", valueName: "seconds")) var idleTimeout: String?
+    @Option(help: ArgumentHelp("Seconds in-flight calls get on shutdown [limits.shutdown_grace_period].", valueName: "seconds")) var shutdownGracePeriod: String?
+    @Option(help: ArgumentHelp("Seconds an unused session lives [sessions.idle_timeout].", valueName: "seconds")) var sessionIdleTimeout: String?
+    @Option(help: ArgumentHelp("Seconds a session lives at most [sessions.lifetime].", valueName: "seconds")) var sessionLifetime: String?
+    @Option(help: ArgumentHelp("Live sessions per registration [sessions.max_per_registration].", valueName: "n")) var maxSessions: String?
+    @Option(help: ArgumentHelp("Seconds between writes of session use [sessions.flush_interval].", valueName: "seconds")) var sessionFlushInterval: String?
+    @Option(help: ArgumentHelp("Failed logins that lock a registration [lockout.threshold].", valueName: "n")) var lockoutThreshold: String?
+    @Option(help: ArgumentHelp("Seconds a lockout lasts [lockout.duration].", valueName: "seconds")) var lockoutDuration: String?
+    @Option(help: ArgumentHelp("Seconds an activation code is valid [passwords.activation_validity].", valueName: "seconds")) var activationValidity: String?
+    @Option(help: ArgumentHelp("Minimum password length [passwords.min_length].", valueName: "n")) var passwordMinLength: String?
+    @Option(name: .customLong("argon2-memory-kib"), help: ArgumentHelp("Argon2id memory in KiB [argon2.memory_kib].", valueName: "kib")) var argon2MemoryKiB: String?
+    @Option(name: .customLong("argon2-iterations"), help: ArgumentHelp("Argon2id time cost [argon2.iterations].", valueName: "n")) var argon2Iterations: String?
+    @Option(name: .customLong("argon2-parallelism"), help: ArgumentHelp("Argon2id lanes [argon2.parallelism].", valueName: "n")) var argon2Parallelism: String?
+    @Option(help: ArgumentHelp("Threads that hash passwords [argon2.threads].", valueName: "n")) var hashingThreads: String?
 
-    @Option(help: ArgumentHelp("SQLite database file.", valueName: "path"))
-    var database: String?
+    /// The flags that were given: (flag, configuration key, value).
+    var overrides: [(flag: String, key: String, value: String)] {
+        let all: [(String, String, String?)] = [
+            ("socket", "server.socket", socket), ("operator-socket", "server.operator_socket", operatorSocket),
+            ("socket-mode", "server.socket_mode", socketMode), ("operator-socket-mode", "server.operator_socket_mode", operatorSocketMode),
+            ("database", "server.database", database), ("exit-when-idle", "server.exit_when_idle", exitWhenIdle),
+            ("log-level", "logging.level", logLevel), ("log-format", "logging.format", logFormat),
+            ("max-frame-bytes", "limits.max_frame_bytes", maxFrameBytes), ("max-connections", "limits.max_connections", maxConnections),
+            ("max-concurrent-calls", "limits.max_concurrent_calls", maxConcurrentCalls), ("frame-timeout", "limits.frame_timeout", frameTimeout),
+            ("idle-timeout", "limits.idle_timeout", idleTimeout), ("shutdown-grace-period", "limits.shutdown_grace_period", shutdownGracePeriod),
+            ("session-idle-timeout", "sessions.idle_timeout", sessionIdleTimeout), ("session-lifetime", "sessions.lifetime", sessionLifetime),
+            ("max-sessions", "sessions.max_per_registration", maxSessions), ("session-flush-interval", "sessions.flush_interval", sessionFlushInterval),
+            ("lockout-threshold", "lockout.threshold", lockoutThreshold), ("lockout-duration", "lockout.duration", lockoutDuration),
+            ("activation-validity", "passwords.activation_validity", activationValidity), ("password-min-length", "passwords.min_length", passwordMinLength),
+            ("argon2-memory-kib", "argon2.memory_kib", argon2MemoryKiB), ("argon2-iterations", "argon2.iterations", argon2Iterations),
+            ("argon2-parallelism", "argon2.parallelism", argon2Parallelism), ("hashing-threads", "argon2.threads", hashingThreads),
+        ]
+        return all.compactMap { flag, key, value in value.map { (flag, key, $0) } }
+    }
 
-    @Option(help: ArgumentHelp("Largest accepted frame length field, in bytes.", valueName: "bytes"))
-    var maxFrameBytes: Int = 1 << 20
-
-    @Option(help: ArgumentHelp("Connections each listener holds at once.", valueName: "n"))
-    var maxConnections: Int = 1024
-
-    @Option(help: ArgumentHelp("Calls one connection may have in flight.", valueName: "n"))
-    var maxConcurrentCalls: Int = 1024
-
-    @Option(help: ArgumentHelp("Seconds a started frame may take to arrive completely.", valueName: "seconds"))
-    var frameTimeout: Double = 10
-
-    @Option(help: ArgumentHelp("Seconds without traffic after which a connection is closed.", valueName: "seconds"))
-    var idleTimeout: Double = 300
-
-    @Option(help: ArgumentHelp("Seconds in-flight calls get to finish on shutdown.", valueName: "seconds"))
-    var shutdownGracePeriod: Double = 10
-
-    @Option(help: ArgumentHelp("Seconds an unused session lives.", valueName: "seconds"))
-    var sessionIdleTimeout: Double = 1800
-
-    @Option(help: ArgumentHelp("Seconds a session lives at most.", valueName: "seconds"))
-    var sessionLifetime: Double = 43_200
-
-    @Option(help: ArgumentHelp("Live sessions per registration; a new login ends the oldest.", valueName: "n"))
-    var maxSessions: Int = 10
-
-    @Option(help: ArgumentHelp("Consecutive failed logins that lock a registration.", valueName: "n"))
-    var lockoutThreshold: Int = 5
-
-    @Option(help: ArgumentHelp("Seconds a lockout lasts.", valueName: "seconds"))
-    var lockoutDuration: Double = 900
-
-    @Option(help: ArgumentHelp("Seconds an activation code stays valid.", valueName: "seconds"))
-    var activationValidity: Double = 259_200
-
-    @Option(help: ArgumentHelp("Minimum password length in characters.", valueName: "n"))
-    var passwordMinLength: Int = 12
-
-    @Option(name: .customLong("argon2-memory-kib"), help: ArgumentHelp("Argon2id memory cost in KiB.", valueName: "kib"))
-    var argon2MemoryKiB: UInt32 = 19_456
-
-    @Option(name: .customLong("argon2-iterations"), help: ArgumentHelp("Argon2id time cost.", valueName: "n"))
-    var argon2Iterations: UInt32 = 2
-
-    @Option(name: .customLong("argon2-parallelism"), help: ArgumentHelp("Argon2id lanes.", valueName: "n"))
-    var argon2Parallelism: UInt32 = 1
-
-    @Option(help: ArgumentHelp("Threads that hash passwords (default: the number of cores).", valueName: "n"))
-    var hashingThreads: Int?
-
-    @Option(help: ArgumentHelp("Seconds between writes of session use to the database.", valueName: "seconds"))
-    var sessionFlushInterval: Double = 30
-
-    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
-    var logLevel: String = "info"
+    /// Defaults, then the file, then the state directory, then the flags.
+    func loadConfiguration() throws -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        let path = config ?? DaemonConfiguration.defaultConfigPath
+        if config != nil || FileManager.default.fileExists(atPath: path) {
+            try ConfigurationKeys.apply(file: path, to: &configuration)
+        }
+        if let stateDirectory { configuration.useStateDirectory(stateDirectory) }
+        for (flag, key, value) in overrides {
+            do {
+                try ConfigurationKeys.apply(key, text: value, to: &configuration)
+            } catch {
+                throw ValidationError("--\(flag): \(error.description)")
+            }
+        }
+        if !operatorUIDs.isEmpty { configuration.operatorUIDs = Set(operatorUIDs) }
+        guard configuration.auth.argon2.isWithinBounds else { throw ValidationError("Argon2 memory must be at least 8 KiB per lane") }
+        return configuration
+    }
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        _ = try loadConfigurationReportingErrors()
+    }
+
+    func loadConfigurationReportingErrors() throws -> DaemonConfiguration {
+        do {
+            return try loadConfiguration()
+        } catch let error as ConfigurationKeys.Error {
+            throw ValidationError(error.description)
         }
-        guard UInt32(socketMode, radix: 8) != nil, UInt32(operatorSocketMode, radix: 8) != nil else {
-            throw ValidationError("socket modes are octal numbers such as 0660")
-        }
-        guard maxFrameBytes >= 1024 && maxFrameBytes <= 64 << 20 else {
-            throw ValidationError("--max-frame-bytes must be between 1024 and 67108864")
-        }
-        guard maxConnections > 0, maxConcurrentCalls > 0 else {
-            throw ValidationError("--max-connections and --max-concurrent-calls must be positive")
-        }
-        for (name, value) in [("--frame-timeout", frameTimeout), ("--idle-timeout", idleTimeout), ("--shutdown-grace-period", shutdownGracePeriod),
-                              ("--session-idle-timeout", sessionIdleTimeout), ("--lockout-duration", lockoutDuration), ("--session-flush-interval", sessionFlushInterval)] {
-            guard value > 0 && value <= 86_400 else { throw ValidationError("\(name) must be between 0 and 86400 seconds") }
-        }
-        guard sessionLifetime > 0 && sessionLifetime <= 30 * 86_400 else { throw ValidationError("--session-lifetime must be between 0 and 2592000 seconds") }
-        guard activationValidity > 0 && activationValidity <= 30 * 86_400 else { throw ValidationError("--activation-validity must be between 0 and 2592000 seconds") }
-        guard (1...1000).contains(maxSessions) else { throw ValidationError("--max-sessions must be 1...1000") }
-        guard (1...100).contains(lockoutThreshold) else { throw ValidationError("--lockout-threshold must be 1...100") }
-        guard (1...256).contains(passwordMinLength) else { throw ValidationError("--password-min-length must be 1...256") }
-        guard Argon2Parameters(memoryKiB: argon2MemoryKiB, iterations: argon2Iterations, parallelism: argon2Parallelism).isWithinBounds else {
-            throw ValidationError("Argon2 parameters must be memory 8...1048576 KiB (at least 8 × parallelism), iterations 1...16, parallelism 1...16")
-        }
-        if let hashingThreads, !(1...256).contains(hashingThreads) { throw ValidationError("--hashing-threads must be 1...256") }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        var configuration = try loadConfigurationReportingErrors()
+        if printConfig {
+            print(ConfigurationKeys.render(configuration), terminator: "")
+            return
         }
+        let levelControl = LogLevelControl(configuration.logLevel)
+        (LogFormat(rawValue: configuration.logFormat) ?? .auto).bootstrap(control: levelControl)
         let logger = Logger(label: "webprofiled")
 
-        var configuration = DaemonConfiguration()
-        let state = stateDirectory.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        configuration.apiListener = .path(socket ?? state.map { "\($0)/webprofiled.sock" } ?? DaemonConfiguration.defaultSocketPath, mode: UInt32(socketMode, radix: 8)!)
-        configuration.operatorListener = .path(operatorSocket ?? state.map { "\($0)/operator.sock" } ?? DaemonConfiguration.defaultOperatorSocketPath, mode: UInt32(operatorSocketMode, radix: 8)!)
-        configuration.databasePath = database ?? state.map { "\($0)/webprofiled.sqlite" } ?? DaemonConfiguration.defaultDatabasePath
-        configuration.operatorUIDs = Set(operatorUIDs)
-        configuration.limits.maxFrameBytes = maxFrameBytes
-        configuration.limits.maxConnections = maxConnections
-        configuration.limits.maxConcurrentCalls = maxConcurrentCalls
-        configuration.limits.frameTimeout = .milliseconds(Int64(frameTimeout * 1000))
-        configuration.limits.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
-        configuration.limits.shutdownGracePeriod = .milliseconds(Int64(shutdownGracePeriod * 1000))
-        configuration.auth.sessionIdleTimeout = .milliseconds(Int64(sessionIdleTimeout * 1000))
-        configuration.auth.sessionLifetime = .milliseconds(Int64(sessionLifetime * 1000))
-        configuration.auth.maxSessionsPerRegistration = maxSessions
-        configuration.auth.lockoutThreshold = lockoutThreshold
-        configuration.auth.lockoutDuration = .milliseconds(Int64(lockoutDuration * 1000))
-        configuration.auth.activationValidity = .milliseconds(Int64(activationValidity * 1000))
-        configuration.auth.passwordPolicy = PasswordPolicy(minimumCharacters: passwordMinLength)
-        configuration.auth.argon2 = Argon2Parameters(memoryKiB: argon2MemoryKiB, iterations: argon2Iterations, parallelism: argon2Parallelism)
-        if let hashingThreads { configuration.auth.hashingThreads = hashingThreads }
-        configuration.auth.sessionFlushInterval = .milliseconds(Int64(sessionFlushInterval * 1000))
+        do {
+            configuration.inheritedDescriptors = try SocketActivation.listeningSockets()
+        } catch {
+            logger.critical("refusing to start: \(error)")
+            throw ExitCode.failure
+        }
+        if let inherited = configuration.inheritedDescriptors {
+            for name in ["api", "operator"] where inherited[name] == nil {
+                logger.critical("refusing to start: socket activation passed no socket named \"\(name)\" (got \(inherited.keys.sorted().joined(separator: ", ")); set FileDescriptorName=)")
+                throw ExitCode.failure
+            }
+        }
 
-        let daemon = try WebProfilesDaemon(configuration: configuration, logger: logger)
+        let notifier = SystemdNotifier()
+        let command = self
+        let inherited = configuration.inheritedDescriptors
+        let hooks = WebProfilesDaemon.Hooks(
+            loadConfiguration: {
+                var reloaded = try command.loadConfiguration()
+                reloaded.inheritedDescriptors = inherited
+                return reloaded
+            },
+            willReload: { notifier.reloading() },
+            didReload: { applied in
+                levelControl.level = applied.logLevel
+                notifier.notify("READY=1")
+            }
+        )
+        let daemon: WebProfilesDaemon
+        do {
+            daemon = try WebProfilesDaemon(configuration: configuration, hooks: hooks, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        let notifications = ServiceManagerNotifications(
+            notifier: notifier,
+            ready: { try await daemon.server.waitUntilReady() },
+            status: { daemon.statusLine },
+            healthCheck: { try await daemon.healthCheck() },
+            logger: logger
+        )
         let group = ServiceGroup(configuration: .init(
-            services: daemon.services.map { .init(service: $0) },
+            services: daemon.services + [.init(service: notifications)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
         ))
-        logger.info("starting", metadata: ["version": "\(webProfilesVersion)", "database": "\(configuration.databasePath)"])
-        try await group.run()
+        logger.info("starting", metadata: [
+            "version": "\(webProfilesVersion)", "database": "\(configuration.databasePath)",
+            "socket_activation": "\(configuration.inheritedDescriptors != nil)",
+        ])
+        do {
+            try await group.run()
+        } catch {
+            logger.critical("stopped on error: \(error)")
+            throw ExitCode.failure
+        }
     }
 }

@@ -1,14 +1,22 @@
 import CArgon2
 import NIOPosix
+import Synchronization
 
 /// Argon2id hashing and verification (libargon2), on a bounded pool of threads of its own so a
 /// login storm never stalls the event loops or other calls.
 public final class PasswordHasher: Sendable {
-    public let parameters: Argon2Parameters
+    private struct State {
+        var parameters: Argon2Parameters
+        /// A hash of a random password with the same parameters: unknown users are verified
+        /// against it, so every failed login costs the same.
+        var dummyHash: String
+    }
+
     private let pool: NIOThreadPool
-    /// A hash of a random password with the same parameters: unknown users are verified against
-    /// it, so every failed login costs the same.
-    private let dummyHash: String
+    private let state: Mutex<State>
+
+    /// The parameters of new hashes.
+    public var parameters: Argon2Parameters { state.withLock { $0.parameters } }
 
     /// Errors of hashing itself (never of a wrong password).
     public struct HashingError: Error, CustomStringConvertible {
@@ -19,12 +27,24 @@ public final class PasswordHasher: Sendable {
         guard parameters.isWithinBounds else {
             throw HashingError(description: "Argon2 parameters \(parameters) are outside the accepted bounds")
         }
-        self.parameters = parameters
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.pool.start()
+        self.state = Mutex(State(parameters: parameters, dummyHash: try Self.hashNow(Self.randomPassword(), parameters: parameters)))
+    }
+
+    /// Switches to new parameters (a reload); existing hashes keep verifying with their own.
+    public func update(parameters: Argon2Parameters) async throws {
+        guard parameters != self.parameters else { return }
+        guard parameters.isWithinBounds else {
+            throw HashingError(description: "Argon2 parameters \(parameters) are outside the accepted bounds")
+        }
+        let dummy = try await pool.runIfActive { try Self.hashNow(Self.randomPassword(), parameters: parameters) }
+        state.withLock { $0 = State(parameters: parameters, dummyHash: dummy) }
+    }
+
+    private static func randomPassword() -> String {
         var random = SystemRandomNumberGenerator()
-        let dummyPassword = String((0..<24).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &random))) })
-        self.dummyHash = try Self.hashNow(dummyPassword, parameters: parameters)
+        return String((0..<24).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &random))) })
     }
 
     /// Stops the threads (after the work queued so far).
@@ -41,7 +61,7 @@ public final class PasswordHasher: Sendable {
     /// Verifies `password` against `encoded` (or, when nil, against the dummy hash, returning false).
     /// A stored hash whose parameters are out of bounds is not verified and fails.
     public func verify(_ password: String, encoded: String?) async throws -> Bool {
-        let target = encoded ?? dummyHash
+        let target = encoded ?? state.withLock { $0.dummyHash }
         let dummy = encoded == nil
         return try await pool.runIfActive {
             guard let stored = Argon2Parameters.parse(encoded: target), stored.isWithinBounds else { return false }

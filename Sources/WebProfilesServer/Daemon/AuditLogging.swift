@@ -1,20 +1,34 @@
+import Foundation
 import Logging
 import WebProfilesStore
 
-/// Logs committed audit events as structured entries (metadata keys map to journal fields).
+/// Logs committed audit events as structured entries. In the journal the metadata keys become
+/// WEBPROFILES_ACTION, WEBPROFILES_ACTOR, WEBPROFILES_TARGET, WEBPROFILES_COMPANY,
+/// WEBPROFILES_PROFILE_BEFORE/AFTER, WEBPROFILES_BEFORE/AFTER, and MESSAGE_ID identifies the kind.
 enum AuditLogging {
     static func log(_ events: [AuditEventRecord], to logger: Logger) {
         for event in events {
             var metadata: Logger.Metadata = [
-                "audit.action": "\(event.action.rawValue)",
-                "audit.actor": "\(event.actor)",
+                "MESSAGE_ID": "\(event.action.messageID)",
+                "action": "\(event.action.rawValue)",
+                "actor": "\(event.actor)",
             ]
-            if let id = event.id { metadata["audit.event"] = "\(id)" }
-            if let company = event.companyId { metadata["audit.company"] = "\(company)" }
-            if let target = event.targetRegistrationId { metadata["audit.target"] = "\(target)" }
-            if let before = event.before { metadata["audit.before"] = "\(before)" }
-            if let after = event.after { metadata["audit.after"] = "\(after)" }
-            logger.notice("audit: \(event.action.rawValue)", metadata: metadata)
+            if let id = event.id { metadata["event"] = "\(id)" }
+            if let company = event.companyId { metadata["company"] = "\(company)" }
+            if let target = event.targetRegistrationId { metadata["target"] = "\(target)" }
+            if let before = event.before {
+                metadata["before"] = "\(before)"
+                if let profile = field("profile", in: before) { metadata["profile_before"] = "\(profile)" }
+            }
+            if let after = event.after {
+                metadata["after"] = "\(after)"
+                if let profile = field("profile", in: after) { metadata["profile_after"] = "\(profile)" }
+            }
+            logger.notice("audit: \(event.action.rawValue) \(event.targetRegistrationId ?? event.companyId ?? "") by \(event.actor)", metadata: metadata)
         }
+    }
+
+    private static func field(_ name: String, in json: String) -> String? {
+        (try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)))?[name]
     }
 }

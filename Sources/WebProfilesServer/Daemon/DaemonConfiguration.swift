@@ -1,26 +1,51 @@
+import Logging
+import WebProfilesDomain
 import WebProfilesTransport
 
 /// Everything the daemon needs to start, with the documented defaults.
+///
+/// Built in layers: these defaults, then the configuration file, then `--state-directory`, then
+/// command-line flags (``ConfigurationKeys`` names every setting the same way in the file and
+/// for the flags).
 public struct DaemonConfiguration: Sendable {
-    /// Default path of the public API socket.
-    public static let defaultSocketPath = "/run/webprofiled/webprofiled.sock"
-    /// Default path of the operator socket.
-    public static let defaultOperatorSocketPath = "/run/webprofiled/operator.sock"
-    /// Default path of the database.
-    public static let defaultDatabasePath = "/var/lib/webprofiled/webprofiled.sqlite"
+    /// Default path of the configuration file.
+    public static let defaultConfigPath = "/etc/webprofiled/webprofiled.toml"
 
-    /// The public API listener (path and mode 0660, or an inherited descriptor).
-    public var apiListener: ListenerConfiguration.Source = .path(defaultSocketPath, mode: 0o660)
-    /// The operator listener (path and mode 0600, or an inherited descriptor).
-    public var operatorListener: ListenerConfiguration.Source = .path(defaultOperatorSocketPath, mode: 0o600)
+    public var socketPath = "/run/webprofiled/webprofiled.sock"
+    public var socketMode: UInt32 = 0o660
+    public var operatorSocketPath = "/run/webprofiled/operator.sock"
+    public var operatorSocketMode: UInt32 = 0o600
     /// Peer uids allowed on the operator socket; empty means root and the daemon's own uid.
     public var operatorUIDs: Set<UInt32> = []
     /// SQLite database file.
-    public var databasePath: String = defaultDatabasePath
+    public var databasePath = "/var/lib/webprofiled/webprofiled.sqlite"
+    public var logLevel: Logger.Level = .info
+    /// `auto`, `journal`, `text` or `json`.
+    public var logFormat = "auto"
+    /// Stop after this long without connections (socket activation starts the daemon again).
+    public var exitWhenIdle: Duration?
     /// Per-connection and per-listener limits.
     public var limits = ConnectionLimits()
     /// Sessions, lockout, password policy and hashing.
     public var auth = AuthConfiguration()
+    /// Listening descriptors passed by socket activation, by name (`api`, `operator`).
+    public var inheritedDescriptors: [String: Int32]?
 
     public init() {}
+
+    /// Points the sockets and the database into `directory` (for running from a checkout).
+    public mutating func useStateDirectory(_ directory: String) {
+        let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        socketPath = "\(dir)/webprofiled.sock"
+        operatorSocketPath = "\(dir)/operator.sock"
+        databasePath = "\(dir)/webprofiled.sqlite"
+    }
+
+    var apiListener: ListenerConfiguration.Source {
+        inheritedDescriptors?["api"].map { .descriptor($0) } ?? .path(socketPath, mode: socketMode)
+    }
+
+    var operatorListener: ListenerConfiguration.Source {
+        inheritedDescriptors?["operator"].map { .descriptor($0) } ?? .path(operatorSocketPath, mode: operatorSocketMode)
+    }
 }

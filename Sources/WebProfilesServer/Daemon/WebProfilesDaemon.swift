@@ -4,23 +4,49 @@ import Glibc
 import Musl
 #endif
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import WebProfilesAPI
 import WebProfilesStore
 import WebProfilesTransport
+import WebProfilesWire
 
-/// Assembles the daemon: the store, the directory of sessions, the router with every service
-/// and the RPC server on both listeners.
+/// Assembles the daemon: the store, the directory of sessions, the router with every service,
+/// the RPC server on both listeners, and reloads of the configuration.
 public final class WebProfilesDaemon: Sendable {
-    public let configuration: DaemonConfiguration
-    /// The RPC server; run it in a `ServiceGroup`.
+    /// What the executable plugs in: how to read the configuration again, and what to do around
+    /// a reload (log level, service-manager notifications).
+    public struct Hooks: Sendable {
+        public var loadConfiguration: @Sendable () throws -> DaemonConfiguration
+        public var willReload: @Sendable () -> Void
+        public var didReload: @Sendable (DaemonConfiguration) -> Void
+
+        public init(loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
+                    willReload: @escaping @Sendable () -> Void = {}, didReload: @escaping @Sendable (DaemonConfiguration) -> Void = { _ in }) {
+            self.loadConfiguration = loadConfiguration
+            self.willReload = willReload
+            self.didReload = didReload
+        }
+    }
+
     public let server: RPCServer
     public let directory: Directory
-    private let janitor: SessionJanitor
+    private let current: Mutex<DaemonConfiguration>
+    private let hooks: Hooks
+    private let logger: Logger
+    private let group: any EventLoopGroup
 
-    public init(configuration: DaemonConfiguration, logger: Logger) throws {
-        self.configuration = configuration
+    /// The configuration in force.
+    public var configuration: DaemonConfiguration { current.withLock { $0 } }
+
+    public init(configuration: DaemonConfiguration, hooks: Hooks, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.current = Mutex(configuration)
+        self.hooks = hooks
+        self.logger = logger
+        self.group = group
         let startedAt = ContinuousClock.now
         let store = try ProfileStore.open(path: configuration.databasePath) { events in
             AuditLogging.log(events, to: logger)
@@ -34,28 +60,96 @@ public final class WebProfilesDaemon: Sendable {
         HealthService(startedAt: startedAt).register(in: &router)
         SessionService(directory: directory).register(in: &router)
         ProfilesService(directory: directory).register(in: &router)
-        // The operator's Stats reports the server's connections; the server is built after the
-        // router, so the service reads it through this box.
-        let serverBox = Mutex<RPCServer?>(nil)
-        OperatorService(directory: directory, connectionCount: { serverBox.withLock { $0?.connectionCount ?? 0 } }, startedAt: startedAt)
+        // The operator service reports the server's connections and triggers reloads; both are
+        // built after the router, so it reaches them through this box.
+        let box = Mutex<WebProfilesDaemon?>(nil)
+        OperatorService(directory: directory, connectionCount: { box.withLock { $0?.server.connectionCount ?? 0 } }, startedAt: startedAt)
             .register(in: &router)
+        router.register(OperatorAPI.reload, on: [.operator]) { _, _ in
+            guard let daemon = box.withLock({ $0 }) else { throw RPCError(code: .unavailable, message: "starting") }
+            return ReloadResponse(restartRequired: try await daemon.reload())
+        }
 
-        let operatorUIDs = configuration.operatorUIDs.isEmpty ? [0, getuid()] : configuration.operatorUIDs
-        let server = RPCServer(
+        server = RPCServer(
             listeners: [
                 ListenerConfiguration(kind: .api, source: configuration.apiListener),
-                ListenerConfiguration(kind: .operator, source: configuration.operatorListener, allowedUIDs: operatorUIDs),
+                ListenerConfiguration(kind: .operator, source: configuration.operatorListener, allowedUIDs: Self.operatorUIDs(configuration)),
             ],
-            limits: configuration.limits,
-            dispatcher: router,
-            peerName: "webprofiled/\(webProfilesVersion)",
-            logger: logger
+            limits: configuration.limits, dispatcher: router, peerName: "webprofiled/\(webProfilesVersion)", group: group, logger: logger
         )
-        serverBox.withLock { $0 = server }
-        self.server = server
-        self.janitor = SessionJanitor(directory: directory, logger: logger)
+        box.withLock { $0 = self }
     }
 
-    /// The services to run, in start order.
-    public var services: [any Service] { [janitor, server] }
+    static func operatorUIDs(_ configuration: DaemonConfiguration) -> Set<UInt32> {
+        configuration.operatorUIDs.isEmpty ? [0, getuid()] : configuration.operatorUIDs
+    }
+
+    /// The services to run in one `ServiceGroup`, in start order.
+    public var services: [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SessionJanitor(directory: directory, logger: logger)),
+            .init(service: server),
+            .init(service: ReloadOnHangup(daemon: self, logger: logger)),
+        ]
+        if let idle = configuration.exitWhenIdle {
+            services.append(.init(service: IdleExit(server: server, after: idle, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        return services
+    }
+
+    /// Re-reads the configuration and applies what can change while running: session, lockout,
+    /// password and hashing policy, connection limits for new connections, operator uids and
+    /// the log level. Connections and sessions are kept. An invalid file changes nothing.
+    /// - Returns: the changed settings that need a restart.
+    @discardableResult
+    public func reload() async throws -> [String] {
+        hooks.willReload()
+        let old = configuration
+        let new: DaemonConfiguration
+        do {
+            new = try hooks.loadConfiguration()
+            try await directory.update(configuration: new.auth)
+        } catch {
+            logger.error("configuration rejected; keeping the previous one", metadata: ["reason": "\(error)"])
+            hooks.didReload(old)
+            throw RPCError(code: .failedPrecondition, message: "configuration rejected: \(error)")
+        }
+        server.update(limits: new.limits, allowedUIDs: [.operator: Self.operatorUIDs(new)])
+        var applied = new
+        // Settings needing a restart keep their running values.
+        applied.socketPath = old.socketPath
+        applied.operatorSocketPath = old.operatorSocketPath
+        applied.databasePath = old.databasePath
+        applied.inheritedDescriptors = old.inheritedDescriptors
+        current.withLock { $0 = applied }
+        let restart = ConfigurationKeys.restartOnlyChanges(from: old, to: new)
+        if !restart.isEmpty {
+            logger.warning("some changed settings need a restart", metadata: ["settings": "\(restart.joined(separator: ", "))"])
+        }
+        logger.notice("configuration reloaded", metadata: ["log_level": "\(new.logLevel)"])
+        hooks.didReload(applied)
+        return restart
+    }
+
+    /// Proves the daemon is alive for the watchdog: every event loop runs a task and the
+    /// database answers a query, within `timeout`.
+    public func healthCheck(timeout: Duration = .seconds(5)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for loop in self.group.makeIterator() { try await loop.submit {}.get() }
+                try await self.directory.store.ping()
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RPCError(code: .deadlineExceeded, message: "health check took longer than \(timeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// A one-line summary for `systemctl status`.
+    public var statusLine: String {
+        "\(server.connectionCount) connections, \(directory.cachedSessionCount) sessions in use"
+    }
 }

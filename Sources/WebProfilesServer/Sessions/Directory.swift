@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import WebProfilesAPI
 import WebProfilesDomain
 import WebProfilesStore
@@ -10,7 +11,7 @@ import WebProfilesWire
 public final class Directory: Sendable {
     public let store: ProfileStore
     public let hasher: PasswordHasher
-    public let configuration: AuthConfiguration
+    private let currentConfiguration: Mutex<AuthConfiguration>
     let registry = SessionRegistry()
     let logger: Logger
     /// The clock (injectable for tests).
@@ -20,9 +21,18 @@ public final class Directory: Sendable {
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.hasher = hasher
-        self.configuration = configuration
+        self.currentConfiguration = Mutex(configuration)
         self.logger = logger
         self.now = now
+    }
+
+    /// The policy in force (a reload may change it).
+    public var configuration: AuthConfiguration { currentConfiguration.withLock { $0 } }
+
+    /// Applies a reloaded policy; new Argon2 parameters apply to hashes made from now on.
+    public func update(configuration: AuthConfiguration) async throws {
+        try await hasher.update(parameters: configuration.argon2)
+        currentConfiguration.withLock { $0 = configuration }
     }
 
     /// Sessions known in memory.

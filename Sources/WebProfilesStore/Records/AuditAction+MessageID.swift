@@ -1,0 +1,23 @@
+extension AuditAction {
+    /// The journal MESSAGE_ID of this kind of event (fixed forever; see systemd/webprofiled.catalog),
+    /// so `journalctl MESSAGE_ID=…` finds every event of one kind.
+    public var messageID: String {
+        switch self {
+        case .registered: "ef2d2af2f2754cb1a5f39d83abf06f86"
+        case .activated: "220d465ffbbf4ae780945c8fdc9ab309"
+        case .profileChanged: "a3465eca2b8447a7aca461a781f1df83"
+        case .revoked: "39871b67c0b2417a98c5bc8c45990210"
+        case .restored: "964249dd299543d296a4aff8fc1bf315"
+        case .locked: "f88fb43fff0143ee8081362cdd0f8a47"
+        case .unlocked: "26fb177521774348a0036ff703f7a591"
+        case .login: "3386088cb7354cedb9831bc299a6f9e6"
+        case .loginFailed: "dae316f25a334cd2a2dd293492c4569e"
+        case .logout: "61480b216ab9495dbc6a9ed2b82bed59"
+        case .sessionRevoked: "e813b8c68b124683bc029b919ce3427b"
+        case .passwordChanged: "aef41141aacd4aac857a002f1f4fd933"
+        case .companyCreated: "6d3b9ae471e94b8ba2afc6dd0e942da5"
+        case .legalRepresentativeChanged: "5ccc4f8646514a31b868083806352459"
+        case .linesChanged: "8ec983a0cbfe435fa62f7ef2f590eef3"
+        }
+    }
+}

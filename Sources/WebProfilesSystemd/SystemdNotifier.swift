@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemd
+
+/// Talks to the service manager through `sd_notify` (a no-op when not started by systemd).
+public struct SystemdNotifier: Sendable {
+    public init() {}
+
+    /// Whether `NOTIFY_SOCKET` is set, i.e. systemd (or a test) listens.
+    public var isEnabled: Bool { getenvString("NOTIFY_SOCKET") != nil }
+
+    /// Sends one or more `KEY=value` lines.
+    @discardableResult
+    public func notify(_ state: String) -> Bool {
+        sd_notify(0, state) > 0
+    }
+
+    public func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
+    public func status(_ status: String) { notify("STATUS=\(status)") }
+    public func watchdog() { notify("WATCHDOG=1") }
+    public func stopping() { notify("STOPPING=1\nSTATUS=stopping") }
+
+    /// `RELOADING=1` with the monotonic timestamp systemd ≥ 253 expects.
+    public func reloading() {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let usec = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
+        notify("RELOADING=1\nMONOTONIC_USEC=\(usec)")
+    }
+
+    /// The watchdog interval asked for by the service manager (`WATCHDOG_USEC`), if any.
+    public var watchdogInterval: Duration? {
+        var usec: UInt64 = 0
+        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
+        return .microseconds(Int64(usec))
+    }
+}
+
+func getenvString(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    return String(cString: value)
+}

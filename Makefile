@@ -1,5 +1,15 @@
-# Convenience targets; the scripts are the source of truth (see README.md).
-.PHONY: run test build release clean
+# Convenience targets; scripts/run.sh and scripts/test.sh are the two commands of the README.
+#
+#   make install DESTDIR=/tmp/stage    # binaries, units, sysusers/tmpfiles, catalog, config, man pages
+#   make man                           # regenerate man/ from the --help texts
+
+PREFIX ?= /usr
+DESTDIR ?=
+CONFIGURATION ?= release
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SWIFT_BUILD = swift build -c $(CONFIGURATION)
+
+.PHONY: run test build release install man clean
 
 run:
 	scripts/run.sh
@@ -11,7 +21,29 @@ build:
 	swift build
 
 release:
-	swift build -c release
+	$(SWIFT_BUILD) --product webprofiled
+	$(SWIFT_BUILD) --product webprofilectl
+
+install: release
+	$(eval BIN := $(shell $(SWIFT_BUILD) --show-bin-path))
+	install -D -m 0755 $(BIN)/webprofiled $(DESTDIR)$(PREFIX)/sbin/webprofiled
+	install -D -m 0755 $(BIN)/webprofilectl $(DESTDIR)$(PREFIX)/bin/webprofilectl
+	install -D -m 0644 systemd/webprofiled.service $(DESTDIR)$(UNITDIR)/webprofiled.service
+	install -D -m 0644 systemd/webprofiled.socket $(DESTDIR)$(UNITDIR)/webprofiled.socket
+	install -D -m 0644 systemd/webprofiled-operator.socket $(DESTDIR)$(UNITDIR)/webprofiled-operator.socket
+	install -D -m 0644 systemd/sysusers.d-webprofiled.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/webprofiled.conf
+	install -D -m 0644 systemd/tmpfiles.d-webprofiled.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/webprofiled.conf
+	install -D -m 0644 systemd/webprofiled.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/webprofiled.catalog
+	install -D -m 0644 systemd/webprofiled.toml.example $(DESTDIR)$(PREFIX)/share/doc/webprofiled/webprofiled.toml.example
+	test -e $(DESTDIR)/etc/webprofiled/webprofiled.toml || install -D -m 0644 systemd/webprofiled.toml.example $(DESTDIR)/etc/webprofiled/webprofiled.toml
+	install -D -m 0644 man/webprofiled.8 $(DESTDIR)$(PREFIX)/share/man/man8/webprofiled.8
+	install -D -m 0644 man/webprofilectl.1 $(DESTDIR)$(PREFIX)/share/man/man1/webprofilectl.1
+
+man:
+	mkdir -p man
+	swift package --allow-writing-to-package-directory generate-manual --configuration debug --output-directory man
+	mv man/webprofiled.1 man/webprofiled.8
+	sed -i 's/^\.Dt WEBPROFILED 1$$/.Dt WEBPROFILED 8/' man/webprofiled.8
 
 clean:
 	rm -rf .build .state

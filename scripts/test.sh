@@ -14,3 +14,6 @@ swift test --skip-build
 
 echo "==> interop test (Python, Tests/Interop)"
 WEBPROFILED="$(pwd)/.build/debug/webprofiled" python3 -m pytest -q Tests/Interop
+
+echo "==> systemd tests (Tests/System: units, socket activation, journald, a real systemd)"
+python3 -m pytest -q -rs Tests/System

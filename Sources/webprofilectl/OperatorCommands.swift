@@ -9,7 +9,7 @@ struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
         abstract: "Customer-service commands (operator socket; root or allowed uids only).",
-        subcommands: [CompanyGroup.self, LinesGroup.self, Unlock.self, Audit.self, Stats.self]
+        subcommands: [CompanyGroup.self, LinesGroup.self, Unlock.self, Audit.self, Stats.self, Reload.self]
     )
 
     /// Options naming a legal representative.
@@ -202,6 +202,24 @@ struct OperatorCommand: AsyncParsableCommand {
                 Output.fields([("companies", "\(s.companies)"), ("registrations", "\(s.registrations) (\(s.activeRegistrations) active)"),
                                ("live sessions", "\(s.liveSessions)"), ("connections", "\(s.connections)"),
                                ("uptime", String(format: "%.0fs", s.uptimeSeconds)), ("version", s.version)])
+            }
+        }
+    }
+
+    struct Reload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "reload", abstract: "Re-read the daemon's configuration file (like systemctl reload).")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            try await runReportingErrors {
+                let client = global.operatorClient()
+                let response = try await client.call(OperatorAPI.reload, Empty(), timeout: global.callTimeout)
+                await client.close()
+                try global.emit(response) {
+                    print("configuration reloaded")
+                    if !response.restartRequired.isEmpty {
+                        print("needs a restart to take effect: \(response.restartRequired.joined(separator: ", "))")
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,39 @@
+"""Static checks of the shipped units (no privileges needed)."""
+import re
+import subprocess
+
+from conftest import ROOT
+
+
+def test_service_exposure_is_at_most_one():
+    out = subprocess.run(["systemd-analyze", "security", "--offline=true", str(ROOT / "systemd" / "webprofiled.service")],
+                         capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Overall exposure level for webprofiled\.service: ([0-9.]+)", out)
+    assert match, out
+    print(f"systemd-analyze security: exposure {match.group(1)}")
+    assert float(match.group(1)) <= 1.0
+
+
+def test_sockets_are_named_for_the_daemon():
+    api = (ROOT / "systemd" / "webprofiled.socket").read_text()
+    op = (ROOT / "systemd" / "webprofiled-operator.socket").read_text()
+    assert "FileDescriptorName=api" in api and "SocketMode=0660" in api and "SocketGroup=webprofiled-clients" in api
+    assert "FileDescriptorName=operator" in op and "SocketMode=0600" in op
+    service = (ROOT / "systemd" / "webprofiled.service").read_text()
+    assert "RuntimeDirectory=" not in service
+    for setting in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "StateDirectory=webprofiled", "ExecReload=",
+                    "ProtectSystem=strict", "PrivateNetwork=yes", "RestrictAddressFamilies=AF_UNIX",
+                    "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes", "CapabilityBoundingSet="]:
+        assert setting in service, setting
+
+
+def test_catalog_covers_every_audit_action():
+    from conftest import catalog_ids
+    ids = catalog_ids()
+    assert set(ids) == {"registered", "activated", "profileChanged", "revoked", "restored", "locked", "unlocked", "login",
+                        "loginFailed", "logout", "sessionRevoked", "passwordChanged", "companyCreated",
+                        "legalRepresentativeChanged", "linesChanged"}
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids.values())
+    swift = (ROOT / "Sources" / "WebProfilesStore" / "Records" / "AuditAction+MessageID.swift").read_text()
+    for action, message_id in ids.items():
+        assert f'case .{action}: "{message_id}"' in swift, action

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs the build and units into a real systemd booted with systemd-nspawn and drives
+# webprofiled the way a sysadmin does. Prints "CHECK <name>" for every check that passed;
+# exits non-zero at the first that does not. Run as root (Tests/System/test_real_systemd.py).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/Tests/System/container.sh"
+STAGE=$(mktemp -d /tmp/wp-stage-XXXXXX)
+trap 'container_stop; rm -rf "$STAGE"' EXIT
+
+check() { echo "CHECK $1"; }
+# output PATTERN CMD...: whether CMD's output matches (captured first: no SIGPIPE under pipefail).
+output() { local pattern=$1 out; shift; out=$("$@" 2>&1) || true; grep -q -- "$pattern" <<<"$out"; }
+fail() { echo "FAILED: $*" >&2; container_exec journalctl -u webprofiled --no-pager -n 50 >&2 || true; exit 1; }
+inside() { container_exec "$@"; }
+ctl() { inside webprofilectl "$@"; }
+
+make -s -C "$ROOT" install DESTDIR="$STAGE" CONFIGURATION="${CONFIGURATION:-debug}" >/dev/null
+container_start wpsystem --overlay=/usr::/usr --bind-ro="$STAGE":/srv/stage
+inside bash -c 'cp -a /srv/stage/usr/. /usr/ && cp -a /srv/stage/etc/. /etc/'
+# Cheap hashing so the scenario runs fast; everything else is the shipped configuration.
+inside sed -i 's/^memory_kib = .*/memory_kib = 64/; s/^iterations = .*/iterations = 1/' /etc/webprofiled/webprofiled.toml
+inside systemd-sysusers webprofiled.conf
+inside systemd-tmpfiles --create webprofiled.conf
+inside systemctl daemon-reload
+inside systemctl start webprofiled.socket webprofiled-operator.socket
+[ "$(inside systemctl is-active webprofiled.service || true)" = inactive ] || fail "service started before any call"
+check "sockets listen, service not started yet"
+
+output "status:  serving" ctl health || fail "health"
+[ "$(inside systemctl is-active webprofiled.service)" = active ] || fail "service not started on demand"
+check "first call starts the service and is answered"
+[ "$(inside stat -c '%G %a' /run/webprofiled/webprofiled.sock)" = "webprofiled-clients 660" ] || fail "API socket group/mode"
+[ "$(inside stat -c '%U %a' /run/webprofiled/operator.sock)" = "root 600" ] || fail "operator socket owner/mode"
+check "socket permissions"
+
+set -- $(ctl operator company create --name "Rossi S.r.l." --vat 01234567897 --rep-name "Mario Rossi" \
+    --rep-fiscal-code RSSMRA80A01H501U --rep-email m@rossi.example --rep-username mario.rossi \
+    --field company.companyId --field activationCode)
+echo 'Systemd-Secret-42' | ctl activate "$2" --password-stdin >/dev/null
+TOKEN=$(echo 'Systemd-Secret-42' | ctl login mario.rossi --password-stdin)
+output "mario.rossi" ctl --token "$TOKEN" whoami || fail "whoami"
+check "operator and user commands through the installed CLI"
+
+PID1=$(inside systemctl show -p MainPID --value webprofiled)
+inside sed -i 's/^level = .*/level = "debug"/' /etc/webprofiled/webprofiled.toml
+inside systemctl reload webprofiled
+[ "$(inside systemctl show -p MainPID --value webprofiled)" = "$PID1" ] || fail "reload restarted the daemon"
+ctl --token "$TOKEN" whoami >/dev/null || fail "session lost on reload"
+output "configuration reloaded" inside journalctl -u webprofiled --no-pager || fail "reload not logged"
+check "systemctl reload keeps the process and the sessions"
+
+output 'Status: ".* connections, .* sessions in use"' inside systemctl status webprofiled --no-pager || fail "status line"
+check "systemctl status shows the live status"
+output "audit: login" inside journalctl -u webprofiled --no-pager || fail "audit entry in the journal"
+[ -n "$(inside journalctl -u webprofiled -o json --no-pager WEBPROFILES_ACTION=companyCreated)" ] || fail "audit fields"
+if output 'Systemd-Secret-42' inside journalctl --no-pager -o json; then fail "password in the journal"; fi
+if output "$TOKEN" inside journalctl --no-pager -o json; then fail "token in the journal"; fi
+check "journalctl -u webprofiled shows entries and audit fields, no secrets"
+
+inside kill -9 "$PID1"
+for _ in $(seq 100); do
+    PID2=$(inside systemctl show -p MainPID --value webprofiled)
+    [ "$PID2" != 0 ] && [ "$PID2" != "$PID1" ] && [ "$(inside systemctl is-active webprofiled)" = active ] && break
+    sleep 0.1
+done
+[ "$PID2" != "$PID1" ] && [ "$PID2" != 0 ] || fail "not restarted after kill -9"
+output "mario.rossi" ctl --token "$TOKEN" whoami || fail "session lost across kill -9"
+check "kill -9: systemd restarts it and sessions survive"
+
+# The sandbox really applies: the same settings on a probe (ExecStart replaced).
+{
+    echo "[Service]"
+    sed -n '/^\[Service\]/,/^\[Install\]/p' "$ROOT/systemd/webprofiled.service" |
+        grep -vE '^\[|^(Type|NotifyAccess|ExecStart|ExecReload|Sockets|Restart|RestartSec|WatchdogSec|TimeoutStopSec)='
+    echo "Type=oneshot"
+    echo "ExecStart=/bin/bash -c 'if exec 3<>/dev/tcp/127.0.0.1/9; then echo PROBE-TCP-OPENED; else echo PROBE-TCP-REFUSED; fi; if touch /etc/probe 2>/dev/null; then echo PROBE-ETC-WRITTEN; else echo PROBE-ETC-REFUSED; fi; if touch /var/lib/webprofiled/probe; then echo PROBE-STATE-WRITTEN; fi'"
+} > "$STAGE/webprofiled-probe.service"
+inside cp /srv/stage/webprofiled-probe.service /etc/systemd/system/
+inside systemctl daemon-reload
+inside systemctl start webprofiled-probe.service || true
+PROBE=$(inside journalctl -u webprofiled-probe --no-pager)
+grep -q PROBE-TCP-REFUSED <<<"$PROBE" || fail "the sandbox let the service open a TCP socket"
+grep -q PROBE-ETC-REFUSED <<<"$PROBE" || fail "the sandbox let the service write /etc"
+grep -q PROBE-STATE-WRITTEN <<<"$PROBE" || fail "the service cannot write its state directory"
+check "sandbox: no TCP socket, no write outside the state directory"
+
+# Idle exit: the daemon leaves when unused; the socket starts it again, sessions intact.
+inside sed -i 's/^exit_when_idle = .*/exit_when_idle = 1/' /etc/webprofiled/webprofiled.toml
+inside systemctl restart webprofiled.service
+for _ in $(seq 100); do
+    [ "$(inside systemctl is-active webprofiled.service || true)" = inactive ] && break
+    sleep 0.1
+done
+[ "$(inside systemctl is-active webprofiled.service || true)" = inactive ] || fail "did not exit when idle"
+output "mario.rossi" ctl --token "$TOKEN" whoami || fail "not restarted by the socket, or session lost"
+check "idle exit, restarted by the next call with sessions intact"
+
+inside systemctl stop webprofiled.service webprofiled.socket webprofiled-operator.socket
+[ "$(inside systemctl is-active webprofiled.service || true)" = inactive ] || fail "still running after stop"
+output "stopped" inside journalctl -u webprofiled --no-pager || fail "no clean stop logged"
+check "systemctl stop stops it cleanly"

@@ -37,22 +37,33 @@ final class ClientConnection: Sendable {
             helloPromise.fail(error)
             throw RPCError(code: .unavailable, message: "cannot connect to webprofiled at \(path): \(error)", cause: error)
         }
-        let handler = try await eventLoop.submit {
-            let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
-            var buffer = channel.allocator.buffer(capacity: 64)
-            Frame(kind: .hello, payload: try Payload.encode(Hello(peer: peerName, maxFrameBytes: maxFrameBytes))).write(to: &buffer)
-            channel.writeAndFlush(buffer, promise: nil)
-            return NIOLoopBound(handler, eventLoop: eventLoop)
-        }.get()
+        let handler: NIOLoopBound<ClientConnectionHandler>
+        do {
+            handler = try await eventLoop.submit {
+                let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
+                var buffer = channel.allocator.buffer(capacity: 64)
+                Frame(kind: .hello, payload: try Payload.encode(Hello(peer: peerName, maxFrameBytes: maxFrameBytes))).write(to: &buffer)
+                channel.writeAndFlush(buffer, promise: nil)
+                return NIOLoopBound(handler, eventLoop: eventLoop)
+            }.get()
+        } catch {
+            // The server closed the connection at once (refused peer, connection limit).
+            helloPromise.fail(error)
+            try? await channel.close()
+            throw RPCError(code: .unavailable, message: "webprofiled at \(path) closed the connection", cause: error)
+        }
         do {
             let hello = try await helloPromise.futureResult.get()
             guard hello.protocolName == Hello.protocolName, hello.version == Hello.currentVersion else {
                 throw RPCError(code: .failedPrecondition, message: "server speaks \(hello.protocolName) v\(hello.version), not \(Hello.protocolName) v\(Hello.currentVersion)")
             }
             return ClientConnection(channel: channel, handler: handler, usability: usability, serverHello: hello)
-        } catch {
+        } catch let error as RPCError {
             try? await channel.close()
             throw error
+        } catch {
+            try? await channel.close()
+            throw RPCError(code: .unavailable, message: "webprofiled at \(path) closed the connection during HELLO", cause: error)
         }
     }
 

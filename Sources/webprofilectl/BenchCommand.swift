@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import WebProfilesAPI
 import WebProfilesClient
+import WebProfilesDomain
 
 /// `webprofilectl bench`: load tools that print throughput and latency percentiles.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the daemon under load.",
-        subcommands: [BenchHealthCommand.self]
+        subcommands: [BenchHealthCommand.self, BenchAuthorizeCommand.self, BenchLoginCommand.self]
     )
 }
 
@@ -50,6 +51,60 @@ struct BenchHealthCommand: AsyncParsableCommand {
                 _ = try await client.call(HealthAPI.check, Empty())
             }.run()
             try global.emit(result) { result.print(label: "Health/Check") }
+        }
+    }
+}
+
+/// `webprofilectl bench authorize`: the hot path of local services.
+struct BenchAuthorizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authorize",
+        abstract: "Load Session/Authorize with the session token (--token, $WEBPROFILES_TOKEN or the saved one)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var load: LoadOptions
+    @Option(help: "The permission to check.") var permission: String = "line.manage"
+    @Option(help: "The line, for line permissions.") var line: String?
+
+    func validate() throws {
+        guard let p = Permission(rawValue: permission) else { throw ValidationError("unknown permission \(permission)") }
+        if p.isLineScoped && line == nil { throw ValidationError("\(permission) needs --line") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let token = global.sessionToken else { throw ValidationError("bench authorize needs a session token") }
+            let request = AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line)
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath) { client in
+                client.setSessionToken(token)
+                _ = try await client.call(SessionAPI.authorize, request)
+            }.run()
+            try global.emit(result) { result.print(label: "Session/Authorize \(permission)") }
+        }
+    }
+}
+
+/// `webprofilectl bench login`: logins per second (Argon2id bound).
+struct BenchLoginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Load Session/Login (each call starts a session; the oldest beyond the limit end)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var load: LoadOptions
+    @Option(help: "The username to log in as.") var username: String
+    @Flag(help: "Read the password from standard input (else it is asked for).") var passwordStdin = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            let password = passwordStdin ? try PasswordInput.readLineFromStdin() : try PasswordInput.prompt("Password for \(username): ")
+            let request = LoginRequest(username: username, password: password)
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath) { client in
+                _ = try await client.call(SessionAPI.login, request)
+            }.run()
+            try global.emit(result) { result.print(label: "Session/Login") }
         }
     }
 }

@@ -138,5 +138,12 @@ struct ProfileManagementTests {
         #expect(try daemon.ctl(["whoami"]).status == 64)
         let json = try daemon.ctl(["--json", "health"])
         #expect(json.status == 0 && json.out.contains("\"status\" : \"serving\""))
+        // The load tools run and report what they measured.
+        let bench = try daemon.ctl(["--token", f.repToken, "bench", "authorize", "--permission", "line.manage", "--line", "+393331234567",
+                                    "--connections", "2", "--inflight", "2", "--duration", "0.3", "--warmup", "0", "--field", "calls"])
+        #expect(bench.status == 0 && (Int(bench.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0, "\(bench)")
+        let logins = try daemon.ctl(["bench", "login", "--username", "mario.rossi", "--password-stdin", "--duration", "0.3", "--warmup", "0", "--field", "calls"],
+                                    stdin: Fixture.password + "\n")
+        #expect(logins.status == 0 && (Int(logins.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0, "\(logins)")
     }
 }

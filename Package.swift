@@ -145,6 +145,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ServerTests",
+            dependencies: ["WebProfilesServer", "WebProfilesDomain"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StoreTests",
             dependencies: ["WebProfilesStore", "WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings

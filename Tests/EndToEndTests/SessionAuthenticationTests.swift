@@ -153,3 +153,31 @@ struct SessionAuthenticationTests {
         #expect(!FileManager.default.fileExists(atPath: daemon.apiSocket))
     }
 }
+
+@Suite("Configuration reload (end to end)", .serialized)
+struct ReloadTests {
+    @Test func reloadAppliesPolicyAndRefusesABadFile() async throws {
+        let config = NSTemporaryDirectory() + "wp-reload-\(UUID().uuidString).toml"
+        try "[lockout]\nthreshold = 5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", config])
+        let f = try await Fixture.make(daemon)
+        let op = daemon.operatorClient()
+        // A smaller threshold applies after the reload, without dropping the session.
+        try "[lockout]\nthreshold = 2\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try await op.call(OperatorAPI.reload, Empty()).restartRequired.isEmpty)
+        let anon = daemon.apiClient()
+        for _ in 0..<2 { _ = await statusOf { try await anon.call(SessionAPI.login, LoginRequest(username: "mario.rossi", password: "wrong-password-9")) } }
+        #expect(await statusOf { try await anon.call(SessionAPI.login, LoginRequest(username: "mario.rossi", password: Fixture.password)) } == .unauthenticated)
+        _ = try await f.rep.call(SessionAPI.whoami, Empty())
+        // A broken file is refused and the running configuration kept.
+        try "[lockout]\nthreshold = \"many\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(await statusOf { try await op.call(OperatorAPI.reload, Empty()) } == .failedPrecondition)
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await op.call(HealthAPI.check, Empty()).status == "serving")
+        #expect(daemon.log().contains("configuration rejected"))
+        // A setting that needs a restart is reported as such.
+        try "[lockout]\nthreshold = 2\n[argon2]\nthreads = 7\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try await op.call(OperatorAPI.reload, Empty()).restartRequired == ["argon2.threads"])
+    }
+}

@@ -130,13 +130,22 @@ public enum ConfigurationKeys {
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
-    /// Applies one setting given as text (a command-line flag) in the file's syntax rules.
+    /// Applies one setting given as text (a command-line flag), read as the type the setting has.
     public static func apply(_ name: String, text: String, to config: inout DaemonConfiguration) throws(Error) {
         guard let key = byName[name] else { throw Error(description: "unknown setting \(name)") }
-        var value: TOMLDocument.Value = .string(text)
-        if let i = Int64(text) { value = .integer(i) } else if let d = Double(text), d.isFinite { value = .float(d) } else if text == "true" || text == "false" { value = .bool(text == "true") }
-        if name.hasSuffix("_mode") || name == "logging.level" || name == "logging.format" || name.hasPrefix("server.") && !name.hasSuffix("exit_when_idle") && !name.hasSuffix("uids") {
+        let value: TOMLDocument.Value
+        switch key.render(DaemonConfiguration()) {
+        case .string:
             value = .string(text)
+        case .integer, .float:
+            if let i = Int64(text) { value = .integer(i) } else if let d = Double(text), d.isFinite { value = .float(d) } else {
+                throw Error(description: "\(name) must be a number, not \"\(text)\"")
+            }
+        case .bool:
+            guard text == "true" || text == "false" else { throw Error(description: "\(name) must be true or false") }
+            value = .bool(text == "true")
+        case .array:
+            throw Error(description: "\(name) cannot be given as one value")
         }
         try key.apply(&config, value)
     }

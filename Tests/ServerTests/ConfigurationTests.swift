@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import WebProfilesServer
+
+@Suite("Configuration file")
+struct ConfigurationTests {
+    func write(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "wp-config-\(UUID().uuidString).toml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func renderedConfigurationReadsBackTheSame() throws {
+        var config = DaemonConfiguration()
+        config.auth.sessionIdleTimeout = .seconds(90)
+        config.operatorUIDs = [0, 1000]
+        config.exitWhenIdle = .milliseconds(1500)
+        let rendered = ConfigurationKeys.render(config)
+        var reread = DaemonConfiguration()
+        try ConfigurationKeys.apply(file: try write(rendered), to: &reread)
+        #expect(ConfigurationKeys.render(reread) == rendered)
+        #expect(reread.auth.sessionIdleTimeout == .seconds(90))
+        #expect(reread.operatorUIDs == [0, 1000])
+    }
+
+    @Test func theShippedExampleIsValid() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.lastPathComponent != "Tests" { url.deleteLastPathComponent() }
+        var config = DaemonConfiguration()
+        try ConfigurationKeys.apply(file: url.deletingLastPathComponent().appendingPathComponent("systemd/webprofiled.toml.example").path, to: &config)
+        #expect(config.socketPath == "/run/webprofiled/webprofiled.sock")
+    }
+
+    @Test(arguments: [
+        ("[sessions]\nidle_timeout = \"soon\"\n", "line 2: sessions.idle_timeout must be a number"),
+        ("[sessions]\nidle_tmeout = 5\n", "line 2: unknown setting sessions.idle_tmeout"),
+        ("[lockout]\nthreshold = 0\n", "line 2: lockout.threshold must be between 1 and 100"),
+        ("[server\n", "line 1: malformed table header"),
+        ("[logging]\nlevel = \"loud\"\n", "line 2: logging.level must be one of"),
+        ("[server]\nsocket_mode = 660\n", "line 2: server.socket_mode must be an octal mode"),
+        ("[limits]\nmax_connections = 5\nmax_connections = 6\n", "line 3: limits.max_connections is set twice"),
+        ("[logging]\nlevel = \"info\" trailing\n", "line 2: unexpected text after the value"),
+        ("x = \"unterminated\n", "line 1: unterminated string"),
+    ])
+    func errorsNameTheLine(text: String, message: String) throws {
+        let path = try write(text)
+        var config = DaemonConfiguration()
+        let error = #expect(throws: ConfigurationKeys.Error.self) { try ConfigurationKeys.apply(file: path, to: &config) }
+        #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+    }
+
+    @Test func commentsStringsAndArrays() throws {
+        let path = try write("""
+        # comment
+        [server]
+        socket = "/tmp/a # not a comment.sock"   # a comment
+        operator_uids = [0, 1_000]
+        [argon2]
+        memory_kib = 64
+        """)
+        var config = DaemonConfiguration()
+        try ConfigurationKeys.apply(file: path, to: &config)
+        #expect(config.socketPath == "/tmp/a # not a comment.sock")
+        #expect(config.operatorUIDs == [0, 1000])
+        #expect(config.auth.argon2.memoryKiB == 64)
+    }
+
+    @Test func flagsAreReadAsTheSettingsType() throws {
+        var config = DaemonConfiguration()
+        try ConfigurationKeys.apply("sessions.lifetime", text: "3.5", to: &config)
+        try ConfigurationKeys.apply("server.socket", text: "/tmp/123", to: &config)
+        #expect(config.auth.sessionLifetime == .milliseconds(3500))
+        #expect(config.socketPath == "/tmp/123")
+        #expect(throws: ConfigurationKeys.Error.self) { try ConfigurationKeys.apply("limits.max_connections", text: "many", to: &config) }
+        #expect(throws: ConfigurationKeys.Error.self) { try ConfigurationKeys.apply("no.such", text: "1", to: &config) }
+    }
+
+    @Test func restartOnlyChangesAreNamed() {
+        let old = DaemonConfiguration()
+        var new = old
+        new.databasePath = "/elsewhere.sqlite"
+        new.auth.lockoutThreshold = 9
+        #expect(ConfigurationKeys.restartOnlyChanges(from: old, to: new) == ["server.database"])
+    }
+}

@@ -93,6 +93,8 @@ connection_errors = [
     ("hello-unsupported-version", "HELLO asking for version 2.", True,
      frame("HELLO", {**HELLO_CLIENT, "version": 2}), "FAILED_PRECONDITION"),
     ("hello-not-cbor", "HELLO whose payload is not CBOR.", True, frame("HELLO", b"\xff\xff"), "INVALID_ARGUMENT"),
+    ("hello-tiny-max-frame", "HELLO advertising maxFrameBytes 100, below the minimum of 256.", True,
+     frame("HELLO", {**HELLO_CLIENT, "maxFrameBytes": 100}), "INVALID_ARGUMENT"),
     ("oversized-length", "A length field of 2^31-1, above the 1 MiB maximum (refused before any body).", False,
      struct.pack(">I", 0x7FFFFFFF), "RESOURCE_EXHAUSTED"),
     ("length-below-header", "A length field of 4, shorter than the 8 header bytes after it.", False,
@@ -115,6 +117,8 @@ call_errors = [
      frame("REQUEST", b"\xa2" + cbor("method") + cbor("a") + cbor("method") + cbor("b"), stream=8), "INVALID_ARGUMENT"),
     ("bad-metadata-key", "REQUEST with an uppercase metadata key.",
      frame("REQUEST", {**HEALTH, "metadata": {"Authorization": "x"}}, stream=9), "INVALID_ARGUMENT"),
+    ("too-much-metadata", "REQUEST with 17 metadata entries (at most 16).",
+     frame("REQUEST", {**HEALTH, "metadata": {f"k{i}": "v" for i in range(17)}}, stream=11), "INVALID_ARGUMENT"),
     ("message-wrong-type", "REQUEST whose message is a text string instead of a map.",
      frame("REQUEST", {"method": "webprofiles.v1.Health/Check", "message": "hi"}, stream=10), "INVALID_ARGUMENT"),
 ]

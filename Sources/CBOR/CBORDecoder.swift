@@ -60,7 +60,7 @@ final class _CBORDecoder: Decoder {
         guard document.nodes[mapIndex].kind == .map else {
             throw mismatch("a map", at: mapIndex)
         }
-        return KeyedDecodingContainer(KeyedContainer<Key>(decoder: self, mapIndex: mapIndex))
+        return KeyedDecodingContainer(KeyedContainer<Key>(decoder: self, mapIndex: mapIndex, index: KeyIndex(document: document, mapIndex: mapIndex)))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -155,9 +155,29 @@ final class _CBORDecoder: Decoder {
 
     // MARK: Containers
 
+    /// For maps of more than a few entries, a dictionary from text key to value index, so that
+    /// looking up every key (as `Dictionary` decoding does) stays linear instead of quadratic.
+    final class KeyIndex {
+        let positions: [String: Int]
+
+        init?(document: CBORDocument, mapIndex: Int) {
+            guard document.nodes[mapIndex].length > 8 else { return nil }
+            var positions: [String: Int] = [:]
+            var child = mapIndex + 1
+            let end = Int(document.nodes[mapIndex].end)
+            while child < end {
+                let value = Int(document.nodes[child].end)
+                if document.nodes[child].kind == .text { positions[document.string(at: child)] = value }
+                child = Int(document.nodes[value].end)
+            }
+            self.positions = positions
+        }
+    }
+
     struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let decoder: _CBORDecoder
         let mapIndex: Int
+        let index: KeyIndex?
         var codingPath: [any CodingKey] { decoder.codingPath }
         var document: CBORDocument { decoder.document }
 
@@ -176,6 +196,7 @@ final class _CBORDecoder: Decoder {
 
         /// The index of the value stored under `key`, scanning the map's text keys.
         func valueIndex(_ key: Key) -> Int? {
+            if let index { return index.positions[key.stringValue] }
             var name = key.stringValue
             return name.withUTF8 { wanted -> Int? in
                 var child = mapIndex + 1

@@ -11,17 +11,27 @@ public struct CBORDocument: Sendable {
         enum Kind: UInt8, Sendable {
             case unsigned, negative, bytes, text, array, map, tag, bool, null, undefined, simple, float
         }
-        var kind: Kind
-        /// Content lives in `side` (an indefinite-length string, concatenated) instead of `input`.
-        var inSide: Bool
+        // Laid out widest first: 24 bytes a node.
+        /// Integer value, tag number, simple value, bool (0/1) or the bit pattern of a float.
+        var value: UInt64
         /// Byte offset of string content.
         var start: Int32
         /// String byte length, array item count or map pair count.
         var length: Int32
-        /// Integer value, tag number, simple value, bool (0/1) or the bit pattern of a float.
-        var value: UInt64
         /// Index of the first node after this node's subtree.
         var end: Int32
+        var kind: Kind
+        /// Content lives in `side` (an indefinite-length string, concatenated) instead of `input`.
+        var inSide: Bool
+
+        init(kind: Kind, inSide: Bool, start: Int32, length: Int32, value: UInt64, end: Int32) {
+            self.value = value
+            self.start = start
+            self.length = length
+            self.end = end
+            self.kind = kind
+            self.inSide = inSide
+        }
     }
 
     let input: [UInt8]
@@ -94,6 +104,33 @@ public struct CBORDocument: Sendable {
         case .float: return .float(Double(bitPattern: node.value))
         }
     }
+
+    /// For a document whose root is a map: the number of entries of the map stored under the
+    /// text `key`, and whether all its keys are text strings. Nil when the key is absent or its
+    /// value is not a map. Lets a caller bound a map before decoding it.
+    public func mapShape(underKey key: String) -> (count: Int, textKeysOnly: Bool)? {
+        guard let root = nodes.first, root.kind == .map else { return nil }
+        var child = 1
+        while child < Int(root.end) {
+            let valueIndex = Int(nodes[child].end)
+            if nodes[child].kind == .text, withContent(of: child, { $0.elementsEqual(key.utf8) }) {
+                let value = nodes[valueIndex]
+                guard value.kind == .map else { return nil }
+                var textKeys = true
+                var k = valueIndex + 1
+                while k < Int(value.end) {
+                    if nodes[k].kind != .text { textKeys = false }
+                    k = Int(nodes[Int(nodes[k].end)].end)
+                }
+                return (Int(value.length), textKeys)
+            }
+            child = Int(nodes[valueIndex].end)
+        }
+        return nil
+    }
+
+    /// The number of nodes (data items) parsed.
+    public var itemCount: Int { nodes.count }
 
     /// The generic value of the whole document.
     public var rootValue: CBORValue { value(at: 0) }
@@ -366,13 +403,17 @@ public struct CBORDocument: Sendable {
             return body(UnsafeBufferPointer(rebasing: buf[range]))
         }
 
+        /// A hash of the whole key subtree (every node's kind, value, length and string bytes),
+        /// so that keys of any type spread over buckets and the duplicate check stays linear.
         private func fingerprint(_ index: Int) -> Int {
-            let n = nodes[index]
             var hasher = Hasher()
-            hasher.combine(n.kind)
-            hasher.combine(n.value)
-            hasher.combine(n.length)
-            if n.kind == .bytes || n.kind == .text { withBytes(n) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) } }
+            for i in index..<Int(nodes[index].end) {
+                let n = nodes[i]
+                hasher.combine(n.kind)
+                hasher.combine(n.value)
+                hasher.combine(n.length)
+                if n.kind == .bytes || n.kind == .text { withBytes(n) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) } }
+            }
             return hasher.finalize()
         }
     }

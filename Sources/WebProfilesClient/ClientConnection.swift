@@ -73,7 +73,7 @@ final class ClientConnection: Sendable {
     /// Runs one call: sends the REQUEST, waits for its RESPONSE frame; cancellation of the
     /// calling task and the local deadline both send CANCEL.
     func call(payload: ByteBuffer, timeout: Duration?) async throws -> Frame {
-        guard Frame.headerBytesAfterLength + payload.readableBytes <= Int(serverHello.maxFrameBytes) else {
+        guard UInt64(Frame.headerBytesAfterLength + payload.readableBytes) <= serverHello.maxFrameBytes else {
             throw RPCError(code: .resourceExhausted, message: "request of \(payload.readableBytes) bytes exceeds the server's maximum frame size \(serverHello.maxFrameBytes)")
         }
         let streamID = allocateStreamID()
@@ -112,13 +112,20 @@ final class ClientConnection: Sendable {
 }
 
 extension Duration {
+    /// Whole nanoseconds, saturating (a "forever" timeout must not trap).
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return product.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : product + attoseconds / 1_000_000_000
     }
 
+    /// Whole milliseconds, saturating, never negative.
     var milliseconds: UInt64 {
         let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        guard seconds >= 0 else { return 0 }
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return UInt64(Int64.max) }
+        return UInt64(max(0, product + attoseconds / 1_000_000_000_000_000))
     }
 }

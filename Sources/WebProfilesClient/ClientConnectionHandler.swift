@@ -38,7 +38,20 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         self.usability = usability
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    /// How long the server may take to answer HELLO.
+    static let helloTimeout: TimeAmount = .seconds(10)
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // A server that accepts but never answers HELLO must not hang the caller.
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: Self.helloTimeout) {
+            let (handler, context) = loopBound.value
+            if case .awaitingHello = handler.state {
+                handler.fail(context: context, RPCError(code: .unavailable, message: "webprofiled did not answer HELLO within 10 s"))
+            }
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)

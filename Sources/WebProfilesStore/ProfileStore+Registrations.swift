@@ -184,11 +184,16 @@ extension ProfileStore {
         }
     }
 
-    /// Sets a new password and ends every other session of the registration.
-    public func changePassword(registrationID: String, passwordHash: String, keepSessionID: String?, now: Date) async throws -> [SessionRecord] {
+    /// Sets a new password and ends every other session of the registration. Refused if, since
+    /// the current password was verified, it changed or the registration got locked or inactive.
+    public func changePassword(registrationID: String, verifiedPasswordHash: String, passwordHash: String, keepSessionID: String?,
+                               now: Date) async throws -> [SessionRecord] {
         try await write { db, audit in
             guard var registration = try RegistrationRecord.fetchOne(db, key: registrationID), registration.status == .active else {
                 throw StoreError(.unauthenticated, "the registration is not active")
+            }
+            guard registration.passwordHash == verifiedPasswordHash, !registration.isLocked(at: now) else {
+                throw StoreError(.failedPrecondition, "the password changed or the registration was locked meanwhile; try again", field: "currentPassword")
             }
             registration.passwordHash = passwordHash
             registration.failedAttempts = 0
@@ -205,13 +210,20 @@ extension ProfileStore {
 
     // MARK: Login bookkeeping
 
-    /// Counts a failed login (or password check); locks the registration at `threshold`.
-    /// Attempts during a lockout do not count. Returns whether this failure locked it.
+    /// Records a failed login (or password check) with an audit event. For an active, unlocked
+    /// registration it counts towards the lockout and locks it at `threshold`; attempts during a
+    /// lockout, and for unknown, pending or revoked registrations (`registrationID` nil), are
+    /// audited without a target and counted nowhere. Every failure costs the same one write.
+    /// Returns whether this failure locked the registration.
     @discardableResult
-    public func recordLoginFailure(registrationID: String, threshold: Int, lockout: TimeInterval, now: Date) async throws -> Bool {
+    public func recordLoginFailure(registrationID: String?, threshold: Int, lockout: TimeInterval, now: Date) async throws -> Bool {
         try await write { db, audit in
-            guard var registration = try RegistrationRecord.fetchOne(db, key: registrationID) else { return false }
-            guard !registration.isLocked(at: now) else { return false }
+            guard let registrationID, var registration = try RegistrationRecord.fetchOne(db, key: registrationID),
+                  registration.status == .active, !registration.isLocked(at: now)
+            else {
+                audit.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil)
+                return false
+            }
             registration.failedAttempts += 1
             audit.record(.loginFailed, actor: .anonymous, at: now, company: registration.companyId, target: registration.id,
                          after: ["failedAttempts": String(registration.failedAttempts)])
@@ -230,20 +242,25 @@ extension ProfileStore {
     }
 
     /// Records a successful login: resets the failure count, stores the session and ends the
-    /// oldest sessions beyond `maxSessions`. Returns the ended sessions.
-    public func recordLoginSuccess(session: SessionRecord, maxSessions: Int, now: Date) async throws -> [SessionRecord] {
+    /// oldest other sessions beyond `maxSessions`. Refused if, since the password was verified,
+    /// the registration stopped being active, got locked or changed its password.
+    /// Returns the ended sessions.
+    public func recordLoginSuccess(session: SessionRecord, verifiedPasswordHash: String, upgradedPasswordHash: String? = nil,
+                                   maxSessions: Int, now: Date) async throws -> [SessionRecord] {
         try await write { db, audit in
             guard var registration = try RegistrationRecord.fetchOne(db, key: session.registrationId),
-                  registration.status == .active, !registration.isLocked(at: now)
+                  registration.status == .active, !registration.isLocked(at: now), registration.passwordHash == verifiedPasswordHash
             else { throw StoreError(.unauthenticated, "login refused") }
             registration.failedAttempts = 0
             registration.lastLoginAt = now
             registration.updatedAt = now
+            if let upgradedPasswordHash { registration.passwordHash = upgradedPasswordHash }
             try registration.update(db)
             try session.insert(db)
-            let sessions = try SessionRecord.filter(SessionRecord.Columns.registrationId == registration.id)
+            let others = try SessionRecord
+                .filter(SessionRecord.Columns.registrationId == registration.id && SessionRecord.Columns.id != session.id)
                 .order(SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id).fetchAll(db)
-            let ended = Array(sessions.dropFirst(maxSessions))
+            let ended = Array(others.dropFirst(max(0, maxSessions - 1)))
             for old in ended {
                 try old.delete(db)
                 audit.record(.sessionRevoked, actor: .system, at: now, company: registration.companyId, target: registration.id,

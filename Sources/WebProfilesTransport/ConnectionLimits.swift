@@ -4,8 +4,10 @@ public struct ConnectionLimits: Sendable, Hashable {
     public var maxFrameBytes: Int = 1 << 20
     /// Calls one connection may have in flight; more are answered RESOURCE_EXHAUSTED.
     public var maxConcurrentCalls: Int = 1024
-    /// Connections one listener holds at once; more get GOAWAY RESOURCE_EXHAUSTED.
+    /// Connections one listener holds at once; more are closed at once.
     public var maxConnections: Int = 1024
+    /// Payload bytes of the requests one connection may have in flight; beyond, RESOURCE_EXHAUSTED.
+    public var maxInFlightRequestBytes: Int = 8 << 20
     /// Time a started frame (or the HELLO after connecting) may take to arrive completely.
     public var frameTimeout: Duration = .seconds(10)
     /// Time without frames or calls after which a connection is closed.

@@ -99,6 +99,8 @@ public final class RPCServer: Service, Sendable {
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.autoRead, value: true)
+            // Stop reading a client that does not read its answers (BackPressureHandler below).
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelInitializer { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
                     let (limits, allowedUIDs) = self.dynamic.withLock { ($0.limits, $0.allowedUIDs[listener.kind]) }
@@ -117,6 +119,7 @@ public final class RPCServer: Service, Sendable {
                         dispatcher: dispatcher, limits: limits, peer: peer, listener: listener.kind,
                         serverPeerName: peerName, logger: connectionLogger
                     )
+                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.addHandler(handler)
                     channel.closeFuture.whenComplete { _ in connections.remove(channel, listener: listener.kind) }
                 }.flatMapError { error in

@@ -28,9 +28,16 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private struct InFlightCall {
+        /// Distinguishes this call from a later one reusing its stream id after it was answered.
+        var token: UInt64
+        /// Payload bytes held for the call (counted against the connection's budget).
+        var bytes: Int
         var task: Task<Void, Never>?
         var timeout: Scheduled<Void>?
     }
+
+    /// The smallest `maxFrameBytes` a client may advertise.
+    static let minimumPeerFrameBytes: UInt64 = 256
 
     private let dispatcher: any CallDispatcher
     private let limits: ConnectionLimits
@@ -42,7 +49,11 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
     private var state: State = .awaitingHello
     private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
     private var calls: [UInt32: InFlightCall] = [:]
+    private var nextCallToken: UInt64 = 0
+    private var inFlightBytes = 0
     private var highestStreamID: UInt32 = 0
+    /// The largest frame the client accepts (its HELLO).
+    private var peerMaxFrameBytes = UInt64(Frame.defaultMaxFrameBytes)
     private var frameTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
@@ -88,6 +99,7 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
             call.timeout?.cancel()
         }
         calls.removeAll()
+        inFlightBytes = 0
     }
 
     // MARK: Reading
@@ -139,7 +151,7 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         if event is Drain {
             switch state {
             case .awaitingHello:
-                goAway(context: context, status: .unavailable, message: "server is shutting down", close: true)
+                goAway(context: context, status: .ok, message: "server is shutting down", close: true)
             case .active:
                 goAway(context: context, status: .ok, message: "server is shutting down", close: false)
                 state = .draining
@@ -175,7 +187,9 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
             case .request:
                 handleRequest(frame, context: context)
             case .cancel:
-                finish(streamID: frame.streamID, with: .error(RPCError(code: .cancelled, message: "call cancelled by the client")), context: context)
+                if let token = calls[frame.streamID]?.token {
+                    finish(streamID: frame.streamID, token: token, with: .error(RPCError(code: .cancelled, message: "call cancelled by the client")), context: context)
+                }
             case .ping:
                 write(Frame(kind: .pong, payload: frame.payload), context: context)
             case .pong:
@@ -203,6 +217,10 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         guard hello.version == Hello.currentVersion else {
             return goAway(context: context, status: .failedPrecondition, message: "unsupported protocol version \(hello.version); this server speaks \(Hello.currentVersion)", close: true)
         }
+        guard hello.maxFrameBytes >= Self.minimumPeerFrameBytes else {
+            return goAway(context: context, status: .invalidArgument, message: "maxFrameBytes \(hello.maxFrameBytes) is below the minimum of \(Self.minimumPeerFrameBytes)", close: true)
+        }
+        peerMaxFrameBytes = hello.maxFrameBytes
         logger[metadataKey: "client"] = "\(hello.peer.prefix(64))"
         state = .active
         frameTimer?.cancel()
@@ -223,10 +241,21 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         guard calls.count < limits.maxConcurrentCalls else {
             return writeResponse(streamID: streamID, .error(RPCError(code: .resourceExhausted, message: "more than \(limits.maxConcurrentCalls) calls in flight on this connection")), context: context)
         }
+        let bytes = frame.payload.readableBytes
+        guard inFlightBytes + bytes <= limits.maxInFlightRequestBytes else {
+            return writeResponse(streamID: streamID, .error(RPCError(code: .resourceExhausted, message: "more than \(limits.maxInFlightRequestBytes) bytes of requests in flight on this connection")), context: context)
+        }
         let document: CBORDocument
         let header: RequestHeader
         do {
             document = try Payload.document(frame.payload)
+            // Bound the metadata map before decoding it.
+            if let shape = document.mapShape(underKey: "metadata") {
+                guard shape.count <= Metadata.maxEntries else {
+                    throw RPCError(code: .invalidArgument, message: "metadata has \(shape.count) entries; at most \(Metadata.maxEntries) are allowed")
+                }
+                guard shape.textKeysOnly else { throw RPCError(code: .invalidArgument, message: "metadata keys must be text strings") }
+            }
             header = try CBORDecoder().decode(RequestHeader.self, from: document)
             try Metadata.validate(header.metadata ?? [:])
         } catch let error as RPCError {
@@ -238,21 +267,28 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         callLogger[metadataKey: "stream"] = "\(streamID)"
         callLogger[metadataKey: "method"] = "\(header.method.prefix(128))"
         let deadline = header.timeoutMillis.map { NIODeadline.now() + .milliseconds(Int64(clamping: $0)) }
+        if let deadline, deadline <= .now() {
+            // Already late: answered without running anything.
+            return writeResponse(streamID: streamID, .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
+        }
         let call = IncomingCall(
             streamID: streamID, method: header.method, metadata: header.metadata ?? [:], deadline: deadline,
             payload: document, peer: peer, listener: listener, logger: callLogger
         )
 
-        var inFlight = InFlightCall()
+        nextCallToken &+= 1
+        let token = nextCallToken
+        var inFlight = InFlightCall(token: token, bytes: bytes)
         if let deadline {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             inFlight.timeout = context.eventLoop.scheduleTask(deadline: deadline) {
                 let (handler, context) = loopBound.value
-                handler.finish(streamID: streamID, with: .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
+                handler.finish(streamID: streamID, token: token, with: .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
                 handler.flushIfNeeded(context: context)
             }
         }
         calls[streamID] = inFlight
+        inFlightBytes += bytes
         let dispatcher = self.dispatcher
         let eventLoop = context.eventLoop
         let loopBound = NIOLoopBound((self, context), eventLoop: eventLoop)
@@ -260,17 +296,18 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
             let response = await dispatcher.dispatch(call)
             eventLoop.execute {
                 let (handler, context) = loopBound.value
-                handler.finish(streamID: streamID, with: response, context: context)
+                handler.finish(streamID: streamID, token: token, with: response, context: context)
                 handler.flushIfNeeded(context: context)
             }
         }
-        // The call may already be finished (deadline 0): only keep the task if it is not.
-        if calls[streamID] != nil { calls[streamID]?.task = task } else { task.cancel() }
+        if calls[streamID]?.token == token { calls[streamID]?.task = task } else { task.cancel() }
     }
 
-    /// Answers a call once: the first of completion, cancellation and deadline wins.
-    private func finish(streamID: UInt32, with response: OutgoingResponse, context: ChannelHandlerContext) {
-        guard let call = calls.removeValue(forKey: streamID) else { return }
+    /// Answers a call once: the first of completion, cancellation and deadline wins. `token`
+    /// makes sure a late completion never answers a newer call that reuses the stream id.
+    private func finish(streamID: UInt32, token: UInt64, with response: OutgoingResponse, context: ChannelHandlerContext) {
+        guard calls[streamID]?.token == token, let call = calls.removeValue(forKey: streamID) else { return }
+        inFlightBytes -= call.bytes
         call.timeout?.cancel()
         if response.status == .cancelled || response.status == .deadlineExceeded { call.task?.cancel() }
         writeResponse(streamID: streamID, response, context: context)
@@ -281,7 +318,13 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: Writing
 
     private func writeResponse(streamID: UInt32, _ response: OutgoingResponse, context: ChannelHandlerContext) {
-        write(Frame(kind: .response, status: response.status, streamID: streamID, payload: response.payload), context: context)
+        var frame = Frame(kind: .response, status: response.status, streamID: streamID, payload: response.payload)
+        if UInt64(frame.lengthField) > peerMaxFrameBytes {
+            // Never send a frame larger than the client accepts.
+            let error = OutgoingResponse.error(RPCError(code: .resourceExhausted, message: "the response of \(frame.lengthField) bytes exceeds your maxFrameBytes of \(peerMaxFrameBytes)"))
+            frame = Frame(kind: .response, status: error.status, streamID: streamID, payload: error.payload)
+        }
+        write(frame, context: context)
     }
 
     private func write(_ frame: Frame, context: ChannelHandlerContext) {

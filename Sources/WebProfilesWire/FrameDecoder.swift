@@ -13,7 +13,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     enum State {
         /// Waiting for the 12 header bytes.
         case header
-        /// Header read and checked; waiting for `payloadBytes` more bytes.
+        /// Header checked (not consumed, so a partial frame stays visible as unprocessed bytes);
+        /// waiting until the whole frame is buffered.
         case payload(kind: FrameKind, status: StatusCode, streamID: UInt32, payloadBytes: Int)
         /// A violation was found: nothing more is decoded.
         case failed(FrameError)
@@ -41,8 +42,12 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
                 if Int(length) < Frame.headerBytesAfterLength {
                     return try fail(.invalidArgument, "frame length \(length) is shorter than the 8-byte header")
                 }
+                let at = buffer.readerIndex
                 guard buffer.readableBytes >= Frame.headerBytes,
-                      let (_, kindByte, flags, status, streamID) = buffer.readMultipleIntegers(as: (UInt32, UInt8, UInt8, UInt16, UInt32).self)
+                      let kindByte: UInt8 = buffer.getInteger(at: at + 4),
+                      let flags: UInt8 = buffer.getInteger(at: at + 5),
+                      let status: UInt16 = buffer.getInteger(at: at + 6),
+                      let streamID: UInt32 = buffer.getInteger(at: at + 8)
                 else { return nil }
                 guard let kind = FrameKind(rawValue: kindByte) else {
                     return try fail(.invalidArgument, "unknown frame kind \(kindByte)")
@@ -71,6 +76,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
                 }
                 state = .payload(kind: kind, status: StatusCode(rawValue: status), streamID: streamID, payloadBytes: payloadBytes)
             case .payload(let kind, let status, let streamID, let payloadBytes):
+                guard buffer.readableBytes >= Frame.headerBytes + payloadBytes else { return nil }
+                buffer.moveReaderIndex(forwardBy: Frame.headerBytes)
                 guard let payload = buffer.readSlice(length: payloadBytes) else { return nil }
                 state = .header
                 return Frame(kind: kind, status: status, streamID: streamID, payload: payload)

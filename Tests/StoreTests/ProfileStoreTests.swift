@@ -100,7 +100,7 @@ struct ProfileStoreTests {
         let narrowed = try await store.changeProfile(actorID: rep, targetID: light, profile: .user, line: try MSISDN("+393330000002"), referent: nil, now: now)
         #expect(narrowed.profile == .user && narrowed.line == "+393330000002" && narrowed.referent == nil)
         let session = SessionRecord(id: "s1", registrationId: light, tokenHash: "h1", createdAt: now, expiresAt: now.addingTimeInterval(60), lastSeenAt: now)
-        _ = try await store.recordLoginSuccess(session: session, maxSessions: 10, now: now)
+        _ = try await store.recordLoginSuccess(session: session, verifiedPasswordHash: "x", maxSessions: 10, now: now)
         let (revoked, ended) = try await store.revoke(actorID: rep, targetID: light, reason: "left", now: now)
         #expect(revoked.status == .revoked)
         #expect(ended.map(\.id) == ["s1"])
@@ -143,10 +143,34 @@ struct ProfileStoreTests {
         for i in 0..<4 {
             let s = SessionRecord(id: "s\(i)", registrationId: rep, tokenHash: "h\(i)", createdAt: now.addingTimeInterval(Double(i)),
                                   expiresAt: now.addingTimeInterval(3600), lastSeenAt: now)
-            ended += try await store.recordLoginSuccess(session: s, maxSessions: 3, now: now.addingTimeInterval(Double(i)))
+            ended += try await store.recordLoginSuccess(session: s, verifiedPasswordHash: "x", maxSessions: 3, now: now.addingTimeInterval(Double(i)))
         }
         #expect(ended.map(\.id) == ["s0"])
         #expect(try await store.sessions(registrationID: rep).count == 3)
+    }
+
+    @Test func aLoginNeverEndsItsOwnSession() async throws {
+        let (_, rep) = try await company()
+        // A login that arrived earlier but commits later must keep its own new session.
+        let late = SessionRecord(id: "late", registrationId: rep, tokenHash: "hl", createdAt: now, expiresAt: now.addingTimeInterval(3600), lastSeenAt: now)
+        let early = SessionRecord(id: "early", registrationId: rep, tokenHash: "he", createdAt: now.addingTimeInterval(5), expiresAt: now.addingTimeInterval(3600), lastSeenAt: now)
+        _ = try await store.recordLoginSuccess(session: early, verifiedPasswordHash: "x", maxSessions: 1, now: now)
+        let ended = try await store.recordLoginSuccess(session: late, verifiedPasswordHash: "x", maxSessions: 1, now: now)
+        #expect(ended.map(\.id) == ["early"])
+        #expect(try await store.sessions(registrationID: rep).map(\.id) == ["late"])
+    }
+
+    @Test func aPasswordChangedSinceVerificationRefusesTheLogin() async throws {
+        let (_, rep) = try await company()
+        let session = SessionRecord(id: "s", registrationId: rep, tokenHash: "h", createdAt: now, expiresAt: now.addingTimeInterval(60), lastSeenAt: now)
+        #expect(await code { try await self.store.recordLoginSuccess(session: session, verifiedPasswordHash: "old-hash", maxSessions: 10, now: self.now) } == .unauthenticated)
+        #expect(await code { try await self.store.changePassword(registrationID: rep, verifiedPasswordHash: "old-hash", passwordHash: "new", keepSessionID: nil, now: self.now) } == .failedPrecondition)
+    }
+
+    @Test func everyLoginFailureIsOneAuditedWrite() async throws {
+        let before = try await auditCount()
+        #expect(try await store.recordLoginFailure(registrationID: nil, threshold: 5, lockout: 900, now: now) == false)
+        #expect(try await auditCount() == before + 1)
     }
 
     @Test func refusedOperationsWriteNoAuditEvents() async throws {

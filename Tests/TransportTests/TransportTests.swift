@@ -249,6 +249,64 @@ struct TransportTests {
         }
     }
 
+    @Test func aFrameStalledAfterItsHeaderIsDropped() async throws {
+        var limits = ConnectionLimits()
+        limits.frameTimeout = .milliseconds(300)
+        try await withTestServer(limits: limits) { server in
+            let slow = try RawConnection(path: server.apiPath)
+            try slow.handshake()
+            slow.send(Array(RawConnection.frame(kind: 2, streamID: 1, payload: Array(repeating: 0, count: 1000)).prefix(12)))
+            let goAway = try #require(slow.readFrame())
+            #expect(goAway.kind == FrameKind.goaway.rawValue)
+            #expect(goAway.status == StatusCode.deadlineExceeded.rawValue)
+        }
+    }
+
+    @Test func aLateCompletionNeverAnswersAReusedStreamID() async throws {
+        try await withTestServer { server in
+            let connection = try RawConnection(path: server.apiPath)
+            try connection.handshake()
+            connection.send(RawConnection.request(streamID: 1, method: TestAPI.echo.name, message: .textMap(["value": .unsigned(1), "delayMillis": .unsigned(300)]), timeoutMillis: 50))
+            #expect(connection.readFrame()?.status == StatusCode.deadlineExceeded.rawValue)
+            connection.send(RawConnection.request(streamID: 1, method: TestAPI.echo.name, message: .textMap(["value": .unsigned(2), "delayMillis": .unsigned(600)])))
+            let answer = try #require(connection.frame(within: 3))
+            #expect(answer.streamID == 1 && answer.status == 0)
+            #expect(answer.value?["message"]?["value"] == .unsigned(2))
+        }
+    }
+
+    @Test func hugeMetadataMapsAreRefusedWithoutDecoding() async throws {
+        try await withTestServer { server in
+            let connection = try RawConnection(path: server.apiPath)
+            try connection.handshake()
+            // ~100k entries in one frame: refused from the map's count, not decoded.
+            var entries: [CBORValue.Entry] = []
+            for i in 0..<100_000 { entries.append(.init(.text(String(i, radix: 36)), .text(""))) }
+            let payload = try CBOREncoder().encode(CBORValue.textMap(["method": .text(HealthAPI.check.name), "message": .map([]), "metadata": .map(entries)]))
+            connection.send(RawConnection.frame(kind: 2, streamID: 7, payload: payload))
+            let answer = try #require(connection.readFrame())
+            #expect(answer.streamID == 7 && answer.status == StatusCode.invalidArgument.rawValue)
+            // Duplicate-key checks stay linear for container keys too.
+            var arrayKeys: [CBORValue.Entry] = []
+            for i in 0..<50_000 { arrayKeys.append(.init(.array([.unsigned(UInt64(i))]), .null)) }
+            let keyed = try CBOREncoder().encode(CBORValue.textMap(["method": .text(HealthAPI.check.name), "message": .map(arrayKeys)]))
+            connection.send(RawConnection.frame(kind: 2, streamID: 8, payload: keyed))
+            #expect(connection.readFrame()?.status == 0)
+        }
+    }
+
+    @Test func responsesNeverExceedTheClientsMaxFrameBytes() async throws {
+        try await withTestServer { server in
+            let connection = try RawConnection(path: server.apiPath)
+            try connection.handshake(maxFrameBytes: 1024)
+            connection.send(RawConnection.request(streamID: 1, method: TestAPI.blob.name, message: .textMap(["value": .unsigned(100), "delayMillis": .unsigned(0)])))
+            #expect(connection.readFrame()?.status == 0)
+            connection.send(RawConnection.request(streamID: 2, method: TestAPI.blob.name, message: .textMap(["value": .unsigned(5000), "delayMillis": .unsigned(0)])))
+            let answer = try #require(connection.readFrame())
+            #expect(answer.status == StatusCode.resourceExhausted.rawValue && answer.payload.count + 8 <= 1024)
+        }
+    }
+
     @Test func helloMustArriveWithinTheFrameTimeout() async throws {
         var limits = ConnectionLimits()
         limits.frameTimeout = .milliseconds(200)

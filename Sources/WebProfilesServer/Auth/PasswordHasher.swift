@@ -1,6 +1,7 @@
 import CArgon2
 import NIOPosix
 import Synchronization
+import WebProfilesWire
 
 /// Argon2id hashing and verification (libargon2), on a bounded pool of threads of its own so a
 /// login storm never stalls the event loops or other calls.
@@ -14,6 +15,10 @@ public final class PasswordHasher: Sendable {
 
     private let pool: NIOThreadPool
     private let state: Mutex<State>
+    /// Hashing jobs queued or running; beyond `maxQueued` new ones are refused at once rather
+    /// than making every login wait behind a storm.
+    private let queued = Atomic<Int>(0)
+    private let maxQueued: Int
 
     /// The parameters of new hashes.
     public var parameters: Argon2Parameters { state.withLock { $0.parameters } }
@@ -29,6 +34,7 @@ public final class PasswordHasher: Sendable {
         }
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.pool.start()
+        self.maxQueued = max(1, threads) * 64
         self.state = Mutex(State(parameters: parameters, dummyHash: try Self.hashNow(Self.randomPassword(), parameters: parameters)))
     }
 
@@ -55,7 +61,17 @@ public final class PasswordHasher: Sendable {
     /// Hashes `password` into the standard encoded form, off the calling thread.
     public func hash(_ password: String) async throws -> String {
         let parameters = self.parameters
-        return try await pool.runIfActive { try Self.hashNow(password, parameters: parameters) }
+        return try await admitted { try await pool.runIfActive { try Self.hashNow(password, parameters: parameters) } }
+    }
+
+    /// Runs `body` if the queue has room; RESOURCE_EXHAUSTED otherwise.
+    private func admitted<T>(_ body: () async throws -> T) async throws -> T {
+        guard queued.add(1, ordering: .relaxed).newValue <= maxQueued else {
+            queued.subtract(1, ordering: .relaxed)
+            throw RPCError(code: .resourceExhausted, message: "too many password checks in progress; try again shortly")
+        }
+        defer { queued.subtract(1, ordering: .relaxed) }
+        return try await body()
     }
 
     /// Verifies `password` against `encoded` (or, when nil, against the dummy hash, returning false).
@@ -63,11 +79,11 @@ public final class PasswordHasher: Sendable {
     public func verify(_ password: String, encoded: String?) async throws -> Bool {
         let target = encoded ?? state.withLock { $0.dummyHash }
         let dummy = encoded == nil
-        return try await pool.runIfActive {
+        return try await admitted { try await pool.runIfActive {
             guard let stored = Argon2Parameters.parse(encoded: target), stored.isWithinBounds else { return false }
             let ok = Self.verifyNow(password, encoded: target)
             return ok && !dummy
-        }
+        } }
     }
 
     static func hashNow(_ password: String, parameters p: Argon2Parameters) throws -> String {

@@ -36,6 +36,7 @@ struct OperatorService {
                 directory.registry.invalidatePrincipal(previous.id)
                 directory.registry.removeSessions(ofRegistration: previous.id)
             }
+            directory.registry.removeSessions(tokenHashes: result.endedSessions.map(\.tokenHash))
             return CompanyWithActivation(company: Directory.company(result.company), registration: directory.registration(result.registration),
                                          activationCode: code, activationExpiresAt: secret.expiresAt)
         }

@@ -56,10 +56,11 @@ struct ProfilesService {
         router.register(ProfilesAPI.revokeCredentials, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
             let reason = try request.reason.map { try TextRules.name($0, field: "reason", maxLength: 500) }
-            let (record, _) = try await store.revoke(actorID: session.principal.registrationID, targetID: request.registrationId,
-                                                     reason: reason, now: directory.now())
+            let (record, ended) = try await store.revoke(actorID: session.principal.registrationID, targetID: request.registrationId,
+                                                         reason: reason, now: directory.now())
             directory.registry.invalidatePrincipal(record.id)
             directory.registry.removeSessions(ofRegistration: record.id)
+            directory.registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
             return RegistrationResponse(registration: directory.registration(record))
         }
         router.register(ProfilesAPI.restoreCredentials, on: [.api]) { request, context in

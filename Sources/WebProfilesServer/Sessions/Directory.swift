@@ -99,33 +99,44 @@ public final class Directory: Sendable {
     static let loginFailed = RPCError(code: .unauthenticated, message: "invalid username or password")
 
     /// Logs in. Every failure (unknown user, wrong password, locked, pending, revoked) gives the
-    /// same error after exactly one Argon2id verification.
+    /// same error after exactly one Argon2id verification and one audited write, so neither the
+    /// answer nor its timing tells whether the username exists.
     func login(username input: String, password: String) async throws -> (LoginResponse, CachedPrincipal) {
-        let now = self.now()
+        let started = self.now()
         let username = try? Username(input)
         let registration = try await username.asyncMap { try await store.registration(username: $0) } ?? nil
-        let usable = registration.map { $0.status == .active && !$0.isLocked(at: now) && $0.passwordHash != nil } ?? false
+        let usable = registration.map { $0.status == .active && !$0.isLocked(at: started) && $0.passwordHash != nil } ?? false
         let passwordFits = password.utf8.count <= PasswordPolicy.maximumBytes
-        let verified = try await hasher.verify(passwordFits ? password : "", encoded: usable ? registration?.passwordHash : nil)
-        guard let registration, usable, verified, passwordFits else {
-            if let registration, usable {
-                let locked = try await store.recordLoginFailure(registrationID: registration.id, threshold: configuration.lockoutThreshold,
-                                                                lockout: configuration.lockoutDuration.timeInterval, now: now)
-                if locked { registry.invalidatePrincipal(registration.id) }
-            }
+        let verifiedHash = usable ? registration?.passwordHash : nil
+        let verified = try await hasher.verify(passwordFits ? password : "", encoded: verifiedHash)
+        // Timestamps after the (possibly queued) verification.
+        let now = self.now()
+        guard let registration, let verifiedHash, usable, verified, passwordFits else {
+            let locked = try await store.recordLoginFailure(registrationID: usable ? registration?.id : nil, threshold: configuration.lockoutThreshold,
+                                                            lockout: configuration.lockoutDuration.timeInterval, now: now)
+            if locked, let registration { registry.invalidatePrincipal(registration.id) }
             throw Self.loginFailed
+        }
+        // Hashes made with other parameters than today's are upgraded on a successful login.
+        var upgradedHash: String?
+        if Argon2Parameters.parse(encoded: verifiedHash) != hasher.parameters {
+            upgradedHash = try await hasher.hash(password)
         }
         let token = Secrets.newSessionToken()
         let session = SessionRecord(id: ProfileStore.newPublicID(), registrationId: registration.id, tokenHash: Secrets.sha256Hex(token),
                                     createdAt: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval), lastSeenAt: now)
+        let generation = registry.generation
         let ended: [SessionRecord]
         do {
-            ended = try await store.recordLoginSuccess(session: session, maxSessions: configuration.maxSessionsPerRegistration, now: now)
+            ended = try await store.recordLoginSuccess(session: session, verifiedPasswordHash: verifiedHash, upgradedPasswordHash: upgradedHash,
+                                                       maxSessions: configuration.maxSessionsPerRegistration, now: now)
         } catch let error as StoreError where error.code == .unauthenticated {
             throw Self.loginFailed
         }
         registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
-        registry.insert(session)
+        // Not if anything changed meanwhile (a revocation, a password change): the first use then
+        // loads it from the database, where it exists only if still valid.
+        registry.insert(session, loadedAt: generation)
         guard let principal = try await principal(registrationID: registration.id) else { throw Self.loginFailed }
         let response = LoginResponse(sessionToken: token, sessionId: session.id, expiresAt: session.expiresAt,
                                      idleExpiresAt: idleExpiry(lastSeen: now, expiresAt: session.expiresAt), principal: principal.principal)
@@ -153,18 +164,17 @@ public final class Directory: Sendable {
             throw SessionAuthenticator.unauthenticated
         }
         let locked = registration.isLocked(at: now)
-        let verified = try await hasher.verify(current.utf8.count <= PasswordPolicy.maximumBytes ? current : "",
-                                               encoded: locked ? nil : registration.passwordHash)
-        guard verified else {
-            if !locked {
-                try await store.recordLoginFailure(registrationID: registration.id, threshold: configuration.lockoutThreshold,
-                                                   lockout: configuration.lockoutDuration.timeInterval, now: now)
-            }
+        let verifiedHash = locked ? nil : registration.passwordHash
+        let verified = try await hasher.verify(current.utf8.count <= PasswordPolicy.maximumBytes ? current : "", encoded: verifiedHash)
+        guard verified, let verifiedHash else {
+            try await store.recordLoginFailure(registrationID: locked ? nil : registration.id, threshold: configuration.lockoutThreshold,
+                                               lockout: configuration.lockoutDuration.timeInterval, now: self.now())
             throw RPCError.invalidArgument(field: "currentPassword", "is not the current password")
         }
         try configuration.passwordPolicy.check(new, username: registration.username, field: "newPassword")
         let hash = try await hasher.hash(new)
-        let ended = try await store.changePassword(registrationID: registration.id, passwordHash: hash, keepSessionID: session.sessionID, now: now)
+        let ended = try await store.changePassword(registrationID: registration.id, verifiedPasswordHash: verifiedHash, passwordHash: hash,
+                                                   keepSessionID: session.sessionID, now: self.now())
         registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
     }
 
@@ -194,9 +204,11 @@ public final class Directory: Sendable {
     }
 
     func endSession(id: String, of session: AuthenticatedSession, action: AuditAction) async throws -> Bool {
-        guard let ended = try await store.endSession(id: id, registrationID: session.principal.registrationID, action: action,
-                                                     actor: .registration(session.principal.registrationID), now: now())
-        else { return false }
+        let ended = try await store.endSession(id: id, registrationID: session.principal.registrationID, action: action,
+                                               actor: .registration(session.principal.registrationID), now: now())
+        // The caller's own session is forgotten in memory even if its row were already gone.
+        if id == session.sessionID { registry.removeSessions(tokenHashes: [session.tokenHash]) }
+        guard let ended else { return false }
         registry.removeSessions(tokenHashes: [ended.tokenHash])
         return true
     }

@@ -50,9 +50,9 @@ final class RawConnection {
     }
 
     /// A valid client HELLO, then the server's HELLO.
-    func handshake() throws {
+    func handshake(maxFrameBytes: UInt64 = 1 << 20) throws {
         let payload = try CBOREncoder().encode(CBORValue.textMap([
-            "protocol": .text("webprofiles"), "version": .unsigned(1), "peer": .text("raw/1"), "maxFrameBytes": .unsigned(1 << 20),
+            "protocol": .text("webprofiles"), "version": .unsigned(1), "peer": .text("raw/1"), "maxFrameBytes": .unsigned(maxFrameBytes),
         ]))
         send(Self.frame(kind: 1, payload: payload))
         guard let hello = readFrame(), hello.kind == 1 else { throw POSIXError(.EPROTO) }
@@ -92,6 +92,17 @@ final class RawConnection {
         let stream = header[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         guard let payload = length > 8 ? readExactly(length - 8) : [] else { return nil }
         return ReceivedFrame(kind: header[4], status: status, streamID: stream, payload: payload)
+    }
+
+    /// Waits up to `seconds` for a frame; nil if none arrives.
+    func frame(within seconds: Int) -> ReceivedFrame? {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        defer {
+            var normal = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &normal, socklen_t(MemoryLayout<timeval>.size))
+        }
+        return readFrame()
     }
 
     /// Whether the server closed the connection (reads end of stream).

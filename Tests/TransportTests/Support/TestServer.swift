@@ -19,10 +19,15 @@ struct EchoResponse: Codable, Sendable {
     var value: Int
 }
 
+struct BlobResponse: Codable, Sendable {
+    var text: String
+}
+
 enum TestAPI {
     static let echo = MethodDescriptor<EchoRequest, EchoResponse>(service: "Test", method: "Echo")
     static let fail = MethodDescriptor<Empty, Empty>(service: "Test", method: "Fail")
     static let refuse = MethodDescriptor<Empty, Empty>(service: "Test", method: "Refuse")
+    static let blob = MethodDescriptor<EchoRequest, BlobResponse>(service: "Test", method: "Blob")
 }
 
 /// Counts what the test handlers observed.
@@ -63,6 +68,7 @@ final class TestServer: Sendable {
             return EchoResponse(value: request.value)
         }
         router.register(TestAPI.fail) { _, _ in throw InternalFailure() }
+        router.register(TestAPI.blob) { request, _ in BlobResponse(text: String(repeating: "x", count: request.value)) }
         router.register(TestAPI.refuse) { _, _ in throw RPCError(code: .failedPrecondition, message: "refused on purpose", cause: InternalFailure()) }
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical

@@ -41,7 +41,7 @@ extension ProfileStore {
     {
         try await write { db, audit in
             guard var company = try CompanyRecord.fetchOne(db, key: companyID) else {
-                throw StoreError(.notFound, "no company \(companyID)", field: "companyId")
+                throw StoreError(.notFound, "no company \(companyID.prefix(64))", field: "companyId")
             }
             try Self.checkUsernameFree(db, rep.username, field: "legalRepresentative.username")
             var previous = try RegistrationRecord.fetchOne(db, key: company.legalRepRegistrationId)
@@ -83,7 +83,7 @@ extension ProfileStore {
     public func addLines(companyID: String, lines: [MSISDN], actor: AuditActor, now: Date) async throws -> CompanyWithLines {
         try await write { db, audit in
             guard let company = try CompanyRecord.fetchOne(db, key: companyID) else {
-                throw StoreError(.notFound, "no company \(companyID)", field: "companyId")
+                throw StoreError(.notFound, "no company \(companyID.prefix(64))", field: "companyId")
             }
             for (index, line) in lines.enumerated() {
                 if try LineRecord.fetchOne(db, key: line.value) != nil {
@@ -101,7 +101,7 @@ extension ProfileStore {
     public func removeLine(companyID: String, msisdn: MSISDN, actor: AuditActor, now: Date) async throws -> CompanyWithLines {
         try await write { db, audit in
             guard let company = try CompanyRecord.fetchOne(db, key: companyID) else {
-                throw StoreError(.notFound, "no company \(companyID)", field: "companyId")
+                throw StoreError(.notFound, "no company \(companyID.prefix(64))", field: "companyId")
             }
             guard let line = try LineRecord.fetchOne(db, key: msisdn.value), line.companyId == companyID else {
                 throw StoreError(.notFound, "the company has no line \(msisdn.value)", field: "msisdn")

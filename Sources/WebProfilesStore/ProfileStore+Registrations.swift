@@ -149,7 +149,7 @@ extension ProfileStore {
     public func unlock(registrationID: String, actor: AuditActor, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
             guard var target = try RegistrationRecord.fetchOne(db, key: registrationID) else {
-                throw StoreError(.notFound, "no registration \(registrationID)", field: "registrationId")
+                throw StoreError(.notFound, "no registration \(registrationID.prefix(64))", field: "registrationId")
             }
             let wasLocked = target.isLocked(at: now)
             target.failedAttempts = 0
@@ -292,7 +292,7 @@ extension ProfileStore {
     /// A registration of the actor's company; other companies' look like nonexistent ones.
     static func target(_ db: Database, _ id: String, companyID: String) throws -> RegistrationRecord {
         guard let target = try RegistrationRecord.fetchOne(db, key: id), target.companyId == companyID else {
-            throw StoreError(.notFound, "no registration \(id) in your company", field: "registrationId")
+            throw StoreError(.notFound, "no registration \(id.prefix(64)) in your company", field: "registrationId")
         }
         return target
     }

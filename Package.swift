@@ -128,10 +128,11 @@ let package = Package(
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
+        .target(name: "ProtocolTestVectors", path: "Tests/ProtocolTestVectors", swiftSettings: strictSettings),
         .testTarget(
             name: "WireTests",
             dependencies: [
-                "WebProfilesWire", "WebProfilesAPI", "CBOR",
+                "WebProfilesWire", "WebProfilesAPI", "CBOR", "ProtocolTestVectors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -150,6 +151,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SystemdTests",
+            dependencies: [
+                "WebProfilesSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StoreTests",
             dependencies: ["WebProfilesStore", "WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
@@ -165,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "WebProfilesTransport", "WebProfilesServer", "WebProfilesClient", "WebProfilesWire", "WebProfilesAPI", "CBOR",
+                "WebProfilesTransport", "WebProfilesServer", "WebProfilesClient", "WebProfilesWire", "WebProfilesAPI", "CBOR", "ProtocolTestVectors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

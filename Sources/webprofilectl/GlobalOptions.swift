@@ -2,6 +2,7 @@ import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import WebProfilesAPI
 import WebProfilesClient
 
 /// Options every command takes.
@@ -43,6 +44,20 @@ struct GlobalOptions: ParsableArguments {
         let client = apiClient()
         client.setSessionToken(token)
         return client
+    }
+
+    /// One call with the session token on the API socket.
+    func sessionCall<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ request: Request) async throws -> Response {
+        let client = try sessionClient()
+        defer { Task { await client.close() } }
+        return try await client.call(method, request, timeout: callTimeout)
+    }
+
+    /// One call on the operator socket.
+    func operatorCall<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ request: Request) async throws -> Response {
+        let client = operatorClient()
+        defer { Task { await client.close() } }
+        return try await client.call(method, request, timeout: callTimeout)
     }
 
     /// The token from --token, $WEBPROFILES_TOKEN or the saved session file.

@@ -43,9 +43,7 @@ struct OperatorCommand: AsyncParsableCommand {
             @OptionGroup var rep: LegalRepOptions
             func run() async throws {
                 try await runReportingErrors {
-                    let client = global.operatorClient()
-                    let response = try await client.call(OperatorAPI.createCompany, CreateCompanyRequest(name: name, vatNumber: vat, legalRepresentative: rep.request), timeout: global.callTimeout)
-                    await client.close()
+                    let response = try await global.operatorCall(OperatorAPI.createCompany, CreateCompanyRequest(name: name, vatNumber: vat, legalRepresentative: rep.request))
                     try OperatorCommand.printCompanyWithActivation(response, global: global)
                 }
             }
@@ -57,9 +55,7 @@ struct OperatorCommand: AsyncParsableCommand {
             @Argument(help: "The company id.") var companyID: String
             func run() async throws {
                 try await runReportingErrors {
-                    let client = global.operatorClient()
-                    let response = try await client.call(OperatorAPI.getCompany, GetCompanyRequest(companyId: companyID), timeout: global.callTimeout)
-                    await client.close()
+                    let response = try await global.operatorCall(OperatorAPI.getCompany, GetCompanyRequest(companyId: companyID))
                     try global.emit(response) { Formatting.company(response.company) }
                 }
             }
@@ -72,9 +68,7 @@ struct OperatorCommand: AsyncParsableCommand {
             @Option(help: "Continue from a previous page.") var pageToken: String?
             func run() async throws {
                 try await runReportingErrors {
-                    let client = global.operatorClient()
-                    let response = try await client.call(OperatorAPI.listCompanies, ListCompaniesRequest(pageSize: pageSize, pageToken: pageToken), timeout: global.callTimeout)
-                    await client.close()
+                    let response = try await global.operatorCall(OperatorAPI.listCompanies, ListCompaniesRequest(pageSize: pageSize, pageToken: pageToken))
                     if try global.emitMachineReadable(response) { return }
                     Output.table(["ID", "NAME", "VAT", "LEGAL REPRESENTATIVE", "LINES"], response.companies.map {
                         [$0.companyId, $0.name, $0.vatNumber, $0.legalRepresentative.fullName, String($0.lines.count)]
@@ -92,10 +86,8 @@ struct OperatorCommand: AsyncParsableCommand {
             @Option(help: "Why (kept in the audit trail).") var reason: String
             func run() async throws {
                 try await runReportingErrors {
-                    let client = global.operatorClient()
-                    let response = try await client.call(OperatorAPI.changeLegalRepresentative, ChangeLegalRepresentativeRequest(
-                        companyId: companyID, legalRepresentative: rep.request, reason: reason), timeout: global.callTimeout)
-                    await client.close()
+                    let response = try await global.operatorCall(OperatorAPI.changeLegalRepresentative, ChangeLegalRepresentativeRequest(
+                        companyId: companyID, legalRepresentative: rep.request, reason: reason))
                     try OperatorCommand.printCompanyWithActivation(response, global: global)
                 }
             }
@@ -119,9 +111,7 @@ struct OperatorCommand: AsyncParsableCommand {
             func run() async throws {
                 try await runReportingErrors {
                     let lines = msisdns.map { Line(msisdn: $0, kind: kind ?? (($0.filter { $0 != " " }.hasPrefix("+393")) ? .mobile : .fixed)) }
-                    let client = global.operatorClient()
-                    let response = try await client.call(OperatorAPI.addLines, AddLinesRequest(companyId: companyID, lines: lines), timeout: global.callTimeout)
-                    await client.close()
+                    let response = try await global.operatorCall(OperatorAPI.addLines, AddLinesRequest(companyId: companyID, lines: lines))
                     try global.emit(response) { Formatting.company(response.company) }
                 }
             }
@@ -134,9 +124,7 @@ struct OperatorCommand: AsyncParsableCommand {
             @Argument(help: "The number.") var msisdn: String
             func run() async throws {
                 try await runReportingErrors {
-                    let client = global.operatorClient()
-                    let response = try await client.call(OperatorAPI.removeLine, RemoveLineRequest(companyId: companyID, msisdn: msisdn), timeout: global.callTimeout)
-                    await client.close()
+                    let response = try await global.operatorCall(OperatorAPI.removeLine, RemoveLineRequest(companyId: companyID, msisdn: msisdn))
                     try global.emit(response) { Formatting.company(response.company) }
                 }
             }
@@ -149,9 +137,7 @@ struct OperatorCommand: AsyncParsableCommand {
         @Argument(help: "The registration id.") var registrationID: String
         func run() async throws {
             try await runReportingErrors {
-                let client = global.operatorClient()
-                let response = try await client.call(OperatorAPI.unlockRegistration, UnlockRegistrationRequest(registrationId: registrationID), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.operatorCall(OperatorAPI.unlockRegistration, UnlockRegistrationRequest(registrationId: registrationID))
                 try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
@@ -172,11 +158,9 @@ struct OperatorCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let client = global.operatorClient()
-                let response = try await client.call(OperatorAPI.listAuditEvents, ListAuditEventsRequest(
+                let response = try await global.operatorCall(OperatorAPI.listAuditEvents, ListAuditEventsRequest(
                     companyId: company, registrationId: registration, since: since.flatMap { ISO8601DateFormatter().date(from: $0) },
-                    pageSize: pageSize, pageToken: pageToken), timeout: global.callTimeout)
-                await client.close()
+                    pageSize: pageSize, pageToken: pageToken))
                 if try global.emitMachineReadable(response) { return }
                 func describe(_ fields: [String: String]?) -> String {
                     fields.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
@@ -195,9 +179,7 @@ struct OperatorCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             try await runReportingErrors {
-                let client = global.operatorClient()
-                let s = try await client.call(OperatorAPI.stats, Empty(), timeout: global.callTimeout)
-                await client.close()
+                let s = try await global.operatorCall(OperatorAPI.stats, Empty())
                 if try global.emitMachineReadable(s) { return }
                 Output.fields([("companies", "\(s.companies)"), ("registrations", "\(s.registrations) (\(s.activeRegistrations) active)"),
                                ("live sessions", "\(s.liveSessions)"), ("connections", "\(s.connections)"),
@@ -211,9 +193,7 @@ struct OperatorCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             try await runReportingErrors {
-                let client = global.operatorClient()
-                let response = try await client.call(OperatorAPI.reload, Empty(), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.operatorCall(OperatorAPI.reload, Empty())
                 try global.emit(response) {
                     print("configuration reloaded")
                     if !response.restartRequired.isEmpty {

@@ -55,10 +55,9 @@ struct LogoutCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let client = try global.sessionClient()
-            _ = try await client.call(SessionAPI.logout, Empty(), timeout: global.callTimeout)
-            await client.close()
-            if global.token == nil, SavedSession.load() == client.sessionToken { SavedSession.remove() }
+            let token = global.sessionToken
+            _ = try await global.sessionCall(SessionAPI.logout, Empty())
+            if global.token == nil, let token, SavedSession.load() == token { SavedSession.remove() }
             try global.emit(["loggedOut": true]) { print("logged out") }
         }
     }
@@ -70,9 +69,7 @@ struct WhoamiCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let client = try global.sessionClient()
-            let response = try await client.call(SessionAPI.whoami, Empty(), timeout: global.callTimeout)
-            await client.close()
+            let response = try await global.sessionCall(SessionAPI.whoami, Empty())
             try global.emit(response) {
                 Output.fields(Formatting.principal(response.principal) + [("session", response.session.sessionId),
                     ("expires", Formatting.date(response.session.expiresAt)), ("idle expires", Formatting.date(response.session.idleExpiresAt))])
@@ -99,9 +96,7 @@ struct AuthorizeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let client = try global.sessionClient()
-            let response = try await client.call(SessionAPI.authorize, AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line), timeout: global.callTimeout)
-            await client.close()
+            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line))
             try global.emit(response) {
                 Output.fields([("allowed", response.allowed ? "yes" : "no"), ("reason", response.reason),
                                ("username", response.principal.username), ("profile", Formatting.profile(response.principal.profile))])
@@ -120,9 +115,7 @@ struct SessionsCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(SessionAPI.listSessions, Empty(), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(SessionAPI.listSessions, Empty())
                 if try global.emitMachineReadable(response) { return }
                 Output.table(["ID", "CREATED", "LAST SEEN", "EXPIRES", "CURRENT"], response.sessions.map {
                     [$0.sessionId, Formatting.date($0.createdAt), Formatting.date($0.lastSeenAt), Formatting.date($0.expiresAt), $0.current ? "*" : ""]
@@ -137,9 +130,7 @@ struct SessionsCommand: AsyncParsableCommand {
         @Argument(help: "The session id (see `sessions list`).") var sessionID: String
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                _ = try await client.call(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID), timeout: global.callTimeout)
-                await client.close()
+                _ = try await global.sessionCall(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID))
                 try global.emit(["revoked": sessionID]) { print("session \(sessionID) ended") }
             }
         }
@@ -157,9 +148,7 @@ struct PasswordCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let current = passwordStdin ? try PasswordInput.readLineFromStdin() : try PasswordInput.prompt("Current password: ")
                 let new = try PasswordInput.newPassword(fromStdin: passwordStdin)
-                let client = try global.sessionClient()
-                _ = try await client.call(SessionAPI.changePassword, ChangePasswordRequest(currentPassword: current, newPassword: new), timeout: global.callTimeout)
-                await client.close()
+                _ = try await global.sessionCall(SessionAPI.changePassword, ChangePasswordRequest(currentPassword: current, newPassword: new))
                 try global.emit(["changed": true]) { print("password changed; your other sessions ended") }
             }
         }

@@ -28,10 +28,8 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.listRegistrations, ListRegistrationsRequest(
-                    profile: profile, status: status, query: query, pageSize: pageSize, pageToken: pageToken), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.listRegistrations, ListRegistrationsRequest(
+                    profile: profile, status: status, query: query, pageSize: pageSize, pageToken: pageToken))
                 if try global.emitMachineReadable(response) { return }
                 Formatting.registrationTable(response.registrations)
                 if let next = response.nextPageToken { print("\nmore: --page-token \(next)") }
@@ -45,9 +43,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument(help: "The registration id.") var registrationID: String
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.getRegistration, GetRegistrationRequest(registrationId: registrationID), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.getRegistration, GetRegistrationRequest(registrationId: registrationID))
                 try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
@@ -65,10 +61,8 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.registerUser, RegisterUserRequest(
-                    username: username, displayName: displayName, email: email, profile: profile, line: line, referent: referent), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.registerUser, RegisterUserRequest(
+                    username: username, displayName: displayName, email: email, profile: profile, line: line, referent: referent))
                 try global.emit(response) {
                     Output.fields(Formatting.registration(response.registration) + Formatting.activation(response.activationCode, expires: response.activationExpiresAt))
                 }
@@ -86,10 +80,8 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.changeProfile, ChangeProfileRequest(
-                    registrationId: registrationID, profile: profile, line: line, referent: referent), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.changeProfile, ChangeProfileRequest(
+                    registrationId: registrationID, profile: profile, line: line, referent: referent))
                 try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
@@ -102,9 +94,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "Why (kept in the audit trail).") var reason: String?
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.revokeCredentials, RevokeCredentialsRequest(registrationId: registrationID, reason: reason), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.revokeCredentials, RevokeCredentialsRequest(registrationId: registrationID, reason: reason))
                 try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
@@ -116,9 +106,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Argument(help: "The registration id.") var registrationID: String
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.restoreCredentials, RestoreCredentialsRequest(registrationId: registrationID), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.restoreCredentials, RestoreCredentialsRequest(registrationId: registrationID))
                 try global.emit(response) {
                     Output.fields(Formatting.registration(response.registration) + Formatting.activation(response.activationCode, expires: response.activationExpiresAt))
                 }
@@ -136,9 +124,7 @@ struct CompanyCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             try await runReportingErrors {
-                let client = try global.sessionClient()
-                let response = try await client.call(ProfilesAPI.getCompany, Empty(), timeout: global.callTimeout)
-                await client.close()
+                let response = try await global.sessionCall(ProfilesAPI.getCompany, Empty())
                 try global.emit(response) { Formatting.company(response.company) }
             }
         }

@@ -1,4 +1,5 @@
 import CBOR
+import ProtocolTestVectors
 import Foundation
 import Logging
 import NIOCore
@@ -154,8 +155,8 @@ struct TransportTests {
         }
     }
 
-    @Test("every connection-error vector gets its GOAWAY", arguments: ProtocolVectorsFile.shared.connectionErrors)
-    func connectionErrorVector(vector: ProtocolVectorsFile.ConnectionError) async throws {
+    @Test("every connection-error vector gets its GOAWAY", arguments: ProtocolVectors.shared.connectionErrors)
+    func connectionErrorVector(vector: ProtocolVectors.ConnectionError) async throws {
         try await withTestServer { server in
             let connection = try RawConnection(path: server.apiPath)
             if !vector.first { try connection.handshake() }
@@ -168,8 +169,8 @@ struct TransportTests {
         }
     }
 
-    @Test("every call-error vector gets its status and the connection survives", arguments: ProtocolVectorsFile.shared.callErrors)
-    func callErrorVector(vector: ProtocolVectorsFile.CallError) async throws {
+    @Test("every call-error vector gets its status and the connection survives", arguments: ProtocolVectors.shared.callErrors)
+    func callErrorVector(vector: ProtocolVectors.CallError) async throws {
         try await withTestServer { server in
             let connection = try RawConnection(path: server.apiPath)
             try connection.handshake()

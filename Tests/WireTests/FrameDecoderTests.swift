@@ -1,4 +1,5 @@
 import CBOR
+import ProtocolTestVectors
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils

@@ -22,7 +22,15 @@ public final class WebProfilesClient: Sendable {
     private let group: any EventLoopGroup
     private let peerName: String
     private let maxFrameBytes: Int
-    private let connection = Mutex<Task<ClientConnection, any Error>?>(nil)
+    /// The connection: being opened (a task) or open. Calls on an open connection take it
+    /// without awaiting anything.
+    private enum ConnectionState {
+        case none
+        case connecting(Task<ClientConnection, any Error>)
+        case connected(ClientConnection)
+    }
+
+    private let connection = Mutex<ConnectionState>(.none)
     /// Session token sent as `authorization: Bearer …` when a call gives none.
     private let defaultToken = Mutex<String?>(nil)
 
@@ -75,33 +83,54 @@ public final class WebProfilesClient: Sendable {
 
     /// The live connection, opening a new one if there is none or the last one is gone.
     private func currentConnection() async throws -> ClientConnection {
-        let existing = connection.withLock { $0 }
-        if let existing, let live = try? await existing.value, live.acceptsCalls {
-            return live
+        enum Next {
+            case ready(ClientConnection)
+            case wait(Task<ClientConnection, any Error>)
         }
-        let fresh: Task<ClientConnection, any Error> = connection.withLock { current in
-            // Another task may have replaced the connection meanwhile.
-            if let current, current != existing { return current }
-            let path = socketPath, group = self.group, peerName = self.peerName, maxFrameBytes = self.maxFrameBytes
-            let task = Task { try await ClientConnection.connect(path: path, group: group, peerName: peerName, maxFrameBytes: maxFrameBytes) }
-            current = task
-            return task
+        let next: Next = connection.withLock { state in
+            switch state {
+            case .connected(let live) where live.acceptsCalls:
+                // The hot path: no await, no allocation.
+                return .ready(live)
+            case .connecting(let task):
+                return .wait(task)
+            default:
+                let path = socketPath, group = self.group, peerName = self.peerName, maxFrameBytes = self.maxFrameBytes
+                let task = Task { try await ClientConnection.connect(path: path, group: group, peerName: peerName, maxFrameBytes: maxFrameBytes) }
+                state = .connecting(task)
+                return .wait(task)
+            }
+        }
+        let task: Task<ClientConnection, any Error>
+        switch next {
+        case .ready(let live): return live
+        case .wait(let pending): task = pending
         }
         do {
-            return try await fresh.value
+            let live = try await task.value
+            connection.withLock { state in
+                if case .connecting(let current) = state, current == task { state = .connected(live) }
+            }
+            return live
         } catch {
             // Let the next call try again.
-            connection.withLock { if $0 == fresh { $0 = nil } }
+            connection.withLock { state in
+                if case .connecting(let current) = state, current == task { state = .none }
+            }
             throw error
         }
     }
 
     /// Closes the connection; a later call opens a new one.
     public func close() async {
-        let task = connection.withLock { current -> Task<ClientConnection, any Error>? in
-            defer { current = nil }
-            return current
+        let previous = connection.withLock { state -> ConnectionState in
+            defer { state = .none }
+            return state
         }
-        if let live = try? await task?.value { await live.close() }
+        switch previous {
+        case .connected(let live): await live.close()
+        case .connecting(let task): if let live = try? await task.value { await live.close() }
+        case .none: break
+        }
     }
 }

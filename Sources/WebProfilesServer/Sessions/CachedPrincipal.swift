@@ -13,6 +13,8 @@ public struct CachedPrincipal: Sendable, Hashable {
     public var referent: String?
     public var line: String?
     public var status: RegistrationStatus
+    /// The wire shape, built once when cached rather than on every call.
+    public let principal: Principal
 
     init(_ registration: RegistrationRecord, companyName: String) {
         registrationID = registration.id
@@ -24,12 +26,9 @@ public struct CachedPrincipal: Sendable, Hashable {
         referent = registration.referent
         line = registration.line
         status = registration.status
-    }
-
-    /// The wire shape.
-    public var principal: Principal {
-        Principal(registrationId: registrationID, companyId: companyID, companyName: companyName, username: username,
-                  displayName: displayName, profile: profile, referent: referent, line: line,
-                  permissions: PermissionTable.permissions(of: profile))
+        principal = Principal(registrationId: registration.id, companyId: registration.companyId, companyName: companyName,
+                              username: registration.username, displayName: registration.displayName, profile: registration.profile,
+                              referent: registration.referent, line: registration.line,
+                              permissions: PermissionTable.permissions(of: registration.profile))
     }
 }

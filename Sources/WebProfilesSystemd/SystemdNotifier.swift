@@ -5,15 +5,25 @@ import CSystemd
 
 /// Talks to the service manager through `sd_notify` (a no-op when not started by systemd).
 public struct SystemdNotifier: Sendable {
-    public init() {}
+    private let send: @Sendable (String) -> Void
+    private let watchdogUSec: Duration?
 
-    /// Whether `NOTIFY_SOCKET` is set, i.e. systemd (or a test) listens.
-    public var isEnabled: Bool { getenvString("NOTIFY_SOCKET") != nil }
+    /// The process's service manager: `sd_notify`, and the watchdog interval it asked for.
+    public init() {
+        send = { _ = sd_notify(0, $0) }
+        var usec: UInt64 = 0
+        watchdogUSec = sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec)) : nil
+    }
+
+    /// A notifier that hands every message to `send` (tests).
+    public init(watchdogInterval: Duration?, send: @escaping @Sendable (String) -> Void) {
+        self.send = send
+        self.watchdogUSec = watchdogInterval
+    }
 
     /// Sends one or more `KEY=value` lines.
-    @discardableResult
-    public func notify(_ state: String) -> Bool {
-        sd_notify(0, state) > 0
+    public func notify(_ state: String) {
+        send(state)
     }
 
     public func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
@@ -30,11 +40,7 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// The watchdog interval asked for by the service manager (`WATCHDOG_USEC`), if any.
-    public var watchdogInterval: Duration? {
-        var usec: UInt64 = 0
-        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
-        return .microseconds(Int64(usec))
-    }
+    public var watchdogInterval: Duration? { watchdogUSec }
 }
 
 func getenvString(_ name: String) -> String? {

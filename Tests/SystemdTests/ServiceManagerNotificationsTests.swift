@@ -1,63 +1,25 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
 import WebProfilesSystemd
 
-/// sd_notify traffic of ``ServiceManagerNotifications``, read from a datagram socket standing in
-/// for systemd's NOTIFY_SOCKET.
-@Suite("Service manager notifications", .serialized)
+/// What ``ServiceManagerNotifications`` tells the service manager, recorded in memory.
+@Suite("Service manager notifications")
 struct ServiceManagerNotificationsTests {
-    final class NotifySocket: @unchecked Sendable {
-        // @unchecked: the descriptor is only read by the test that owns it.
-        let path: String
-        let fd: Int32
-
-        init() {
-            path = NSTemporaryDirectory() + "wp-notify-\(UUID().uuidString.prefix(8)).sock"
-            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-            var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-
-        deinit {
-            close(fd)
-            unlink(path)
-        }
-
-        /// Every message received within `seconds`.
-        func messages(for seconds: Double) -> [String] {
-            var result: [String] = []
-            let end = Date().addingTimeInterval(seconds)
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while Date() < end {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n > 0 { result.append(String(decoding: buffer[0..<n], as: UTF8.self)) }
-            }
-            return result
-        }
+    final class Recorder: Sendable {
+        let messages = Mutex<[String]>([])
+        var all: [String] { messages.withLock { $0 } }
     }
 
     func run(healthy: Bool) async throws -> [String] {
-        let socket = NotifySocket()
-        setenv("NOTIFY_SOCKET", socket.path, 1)
-        setenv("WATCHDOG_USEC", "200000", 1)
-        unsetenv("WATCHDOG_PID")
-        defer {
-            unsetenv("NOTIFY_SOCKET")
-            unsetenv("WATCHDOG_USEC")
+        let recorder = Recorder()
+        let notifier = SystemdNotifier(watchdogInterval: .milliseconds(200)) { message in
+            recorder.messages.withLock { $0.append(message) }
         }
         struct Stuck: Error {}
         let service = ServiceManagerNotifications(
-            ready: {}, status: { "3 connections, 2 sessions in use" },
+            notifier: notifier, ready: {}, status: { "3 connections, 2 sessions in use" },
             healthCheck: { if !healthy { throw Stuck() } },
             logger: Logger(label: "test")
         )
@@ -65,10 +27,10 @@ struct ServiceManagerNotificationsTests {
         logger.logLevel = .critical
         let group = ServiceGroup(services: [service], logger: logger)
         let task = Task { try await group.run() }
-        let messages = socket.messages(for: 0.8)
+        try await Task.sleep(for: .milliseconds(700))
         await group.triggerGracefulShutdown()
         try await task.value
-        return messages + socket.messages(for: 0.2)
+        return recorder.all
     }
 
     @Test func readyStatusWatchdogStopping() async throws {
@@ -83,5 +45,6 @@ struct ServiceManagerNotificationsTests {
         #expect(messages.first?.hasPrefix("READY=1") == true)
         #expect(!messages.contains("WATCHDOG=1"))
         #expect(messages.contains { $0.hasPrefix("STATUS=") })
+        #expect(messages.last?.hasPrefix("STOPPING=1") == true)
     }
 }

@@ -6,19 +6,19 @@ import CSystemd
 /// Talks to the service manager through `sd_notify` (a no-op when not started by systemd).
 public struct SystemdNotifier: Sendable {
     private let send: @Sendable (String) -> Void
-    private let watchdogUSec: Duration?
+    private let requestedWatchdog: Duration?
 
     /// The process's service manager: `sd_notify`, and the watchdog interval it asked for.
     public init() {
         send = { _ = sd_notify(0, $0) }
         var usec: UInt64 = 0
-        watchdogUSec = sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec)) : nil
+        requestedWatchdog = sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec)) : nil
     }
 
     /// A notifier that hands every message to `send` (tests).
     public init(watchdogInterval: Duration?, send: @escaping @Sendable (String) -> Void) {
         self.send = send
-        self.watchdogUSec = watchdogInterval
+        self.requestedWatchdog = watchdogInterval
     }
 
     /// Sends one or more `KEY=value` lines.
@@ -40,7 +40,7 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// The watchdog interval asked for by the service manager (`WATCHDOG_USEC`), if any.
-    public var watchdogInterval: Duration? { watchdogUSec }
+    public var watchdogInterval: Duration? { requestedWatchdog }
 }
 
 func getenvString(_ name: String) -> String? {

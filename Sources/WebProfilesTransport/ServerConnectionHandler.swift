@@ -105,10 +105,7 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: Reading
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .awaitingHello = state else {
-            if case .closed = state { return }
-            return read(context: context, buffer: unwrapInboundIn(data))
-        }
+        if case .closed = state { return }
         read(context: context, buffer: unwrapInboundIn(data))
     }
 

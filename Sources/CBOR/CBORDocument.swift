@@ -129,9 +129,6 @@ public struct CBORDocument: Sendable {
         return nil
     }
 
-    /// The number of nodes (data items) parsed.
-    public var itemCount: Int { nodes.count }
-
     /// The generic value of the whole document.
     public var rootValue: CBORValue { value(at: 0) }
 

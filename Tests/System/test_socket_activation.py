@@ -90,34 +90,36 @@ def test_socket_activation_readiness_watchdog_reload_stop():
             proc.kill()
 
 
-@needs_system
-def test_refuses_sockets_without_the_expected_names():
+def refused_start(first_listen, fdnames):
+    """Activates the daemon with a first socket `first_listen` and a Unix socket named by
+    `fdnames`; returns its exit status and standard error."""
     tmp = tempfile.mkdtemp(prefix="wp-activate-")
     proc = subprocess.Popen(
-        ["systemd-socket-activate", "-l", f"{tmp}/a.sock", "-l", f"{tmp}/b.sock", "--fdname=foo:operator",
+        ["systemd-socket-activate", "-l", first_listen(tmp), "-l", f"{tmp}/b.sock", f"--fdname={fdnames}",
          DAEMON, "--state-directory", tmp] + FAST_HASHING, stderr=subprocess.PIPE, text=True)
-    wait_for_socket(f"{tmp}/a.sock")
+    wait_for_socket(f"{tmp}/b.sock")
     s = socket.socket(socket.AF_UNIX)
-    s.connect(f"{tmp}/a.sock")
-    assert proc.wait(timeout=20) != 0
-    assert 'no socket named "api"' in proc.stderr.read()
+    s.connect(f"{tmp}/b.sock")  # socket-activate starts the daemon on the first connection
+    status = proc.wait(timeout=20)
+    return status, proc.stderr.read()
+
+
+@needs_system
+def test_refuses_sockets_without_the_expected_names():
+    status, stderr = refused_start(lambda tmp: f"{tmp}/a.sock", "foo:operator")
+    assert status != 0
+    assert 'no socket named "api"' in stderr
 
 
 @needs_system
 def test_refuses_a_socket_that_is_not_unix():
-    tmp = tempfile.mkdtemp(prefix="wp-activate-")
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    proc = subprocess.Popen(
-        ["systemd-socket-activate", "-l", f"127.0.0.1:{port}", "-l", f"{tmp}/b.sock", "--fdname=api:operator",
-         DAEMON, "--state-directory", tmp] + FAST_HASHING, stderr=subprocess.PIPE, text=True)
-    wait_for_socket(f"{tmp}/b.sock")
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(f"{tmp}/b.sock")
-    assert proc.wait(timeout=20) != 0
-    assert "not a listening Unix stream socket" in proc.stderr.read()
+    status, stderr = refused_start(lambda tmp: f"127.0.0.1:{port}", "api:operator")
+    assert status != 0
+    assert "not a listening Unix stream socket" in stderr
 
 
 @needs_system

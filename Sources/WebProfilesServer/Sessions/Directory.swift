@@ -43,24 +43,22 @@ public final class Directory: Sendable {
     /// The session for a token hash, if it is live; its registration must be active.
     func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
         let now = self.now()
-        var cached = registry.session(tokenHash: tokenHash)
-        if cached == nil {
+        let idle = configuration.sessionIdleTimeout.timeInterval
+        var use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+        if case .unknown = use {
             let generation = registry.generation
             guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
             registry.insert(record, loadedAt: generation)
-            cached = .init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                           expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, dirty: false)
+            use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+            if case .unknown = use, record.expiresAt > now, now.timeIntervalSince(record.lastSeenAt) < idle {
+                // Raced with an invalidation: judge the record just read (it exists in the database).
+                use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
+                                  expiresAt: record.expiresAt, lastSeenAt: now, dirty: false))
+            }
         }
-        guard let session = cached else { return nil }
-        let idle = configuration.sessionIdleTimeout.timeInterval
-        guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idle else {
-            registry.removeSessions(tokenHashes: [tokenHash])
-            return nil
-        }
-        guard let principal = try await principal(registrationID: session.registrationID), principal.status == .active else {
-            return nil
-        }
-        registry.touch(tokenHash: tokenHash, at: now)
+        guard case .live(let session) = use,
+              let principal = try await principal(registrationID: session.registrationID), principal.status == .active
+        else { return nil }
         return AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
                                     expiresAt: session.expiresAt, lastSeenAt: now, principal: principal)
     }

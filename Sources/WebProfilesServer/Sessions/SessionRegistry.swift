@@ -41,10 +41,6 @@ public final class SessionRegistry: Sendable {
 
     // MARK: Sessions
 
-    func session(tokenHash: String) -> CachedSession? {
-        state.withLock { $0.sessions[tokenHash] }
-    }
-
     func insert(_ record: SessionRecord, loadedAt generation: UInt64? = nil) {
         state.withLock { state in
             if let generation, generation != state.generation { return }
@@ -56,12 +52,31 @@ public final class SessionRegistry: Sendable {
         }
     }
 
-    /// Marks a session used now (in memory; written in batches by ``takeDirty()``).
-    func touch(tokenHash: String, at now: Date) {
+    /// What ``use(tokenHash:at:idleTimeout:)`` found.
+    enum Use {
+        /// Not in memory: load it from the database.
+        case unknown
+        /// Past its lifetime or idle timeout; forgotten.
+        case expired
+        /// Live; marked used at `now` (written in batches by ``takeDirty()``).
+        case live(CachedSession)
+    }
+
+    /// Looks a session up, checks its expiry and marks it used, under one lock: the whole
+    /// in-memory part of validating a session.
+    func use(tokenHash: String, at now: Date, idleTimeout: TimeInterval) -> Use {
         state.withLock { state in
-            guard state.sessions[tokenHash] != nil else { return }
-            state.sessions[tokenHash]!.lastSeenAt = now
-            state.sessions[tokenHash]!.dirty = true
+            guard var session = state.sessions[tokenHash] else { return .unknown }
+            guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idleTimeout else {
+                state.generation &+= 1
+                state.sessions.removeValue(forKey: tokenHash)
+                state.tokensByRegistration[session.registrationID]?.remove(tokenHash)
+                return .expired
+            }
+            session.lastSeenAt = now
+            session.dirty = true
+            state.sessions[tokenHash] = session
+            return .live(session)
         }
     }
 

@@ -27,7 +27,11 @@ struct ServiceManagerNotificationsTests {
         logger.logLevel = .critical
         let group = ServiceGroup(services: [service], logger: logger)
         let task = Task { try await group.run() }
-        try await Task.sleep(for: .milliseconds(700))
+        // Wait for three watchdog periods to have passed (each sends a STATUS), however busy
+        // the machine is; bounded.
+        for _ in 0..<500 where recorder.all.filter({ $0.hasPrefix("STATUS=") }).count < 3 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         await group.triggerGracefulShutdown()
         try await task.value
         return recorder.all

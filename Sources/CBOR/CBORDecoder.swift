@@ -28,14 +28,14 @@ public struct CBORDecoder: Sendable {
     ///
     /// Used for envelopes whose inner message type is known only after reading another field.
     public func decode<T: Decodable>(_ type: T.Type, from document: CBORDocument, key: String) throws -> T {
-        let root = _CBORDecoder(document: document, index: 0, codingPath: [])
+        let root = _CBORDecoder(document: document, index: 0)
         let container = try root.container(keyedBy: AnyCodingKey.self)
         return try container.decode(type, forKey: AnyCodingKey(stringValue: key))
     }
 
     /// Decodes one `T` from an already parsed document.
     public func decode<T: Decodable>(_ type: T.Type, from document: CBORDocument) throws -> T {
-        let decoder = _CBORDecoder(document: document, index: 0, codingPath: [])
+        let decoder = _CBORDecoder(document: document, index: 0)
         return try decoder.decodeValue(type)
     }
 }
@@ -44,13 +44,25 @@ public struct CBORDecoder: Sendable {
 final class _CBORDecoder: Decoder {
     let document: CBORDocument
     let index: Int
-    let codingPath: [any CodingKey]
+    /// The decoder of the enclosing container and this value's key in it (nil at the root). The
+    /// coding path is rebuilt from this chain only when asked for (errors), instead of every
+    /// nested value allocating its own path array.
+    private let parent: _CBORDecoder?
+    private let key: (any CodingKey)?
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(document: CBORDocument, index: Int, codingPath: [any CodingKey]) {
+    var codingPath: [any CodingKey] {
+        guard let key else { return [] }
+        var path = parent?.codingPath ?? []
+        path.append(key)
+        return path
+    }
+
+    init(document: CBORDocument, index: Int, parent: _CBORDecoder? = nil, key: (any CodingKey)? = nil) {
         self.document = document
         self.index = index
-        self.codingPath = codingPath
+        self.parent = parent
+        self.key = key
     }
 
     var node: CBORDocument.Node { document.nodes[index] }
@@ -83,7 +95,26 @@ final class _CBORDecoder: Decoder {
         if T.self == CBORValue.self { return document.value(at: index) as! T }
         if T.self == Date.self { return try decodeDate() as! T }
         if T.self == Data.self { return Data(try decodeBytes()) as! T }
+        // Text-to-text maps (call metadata, on every request) read straight off the tape; any
+        // other shape takes the generic path, which also reports the error.
+        if T.self == [String: String].self, let map = textMap() { return map as! T }
         return try T(from: self)
+    }
+
+    /// The node as a map of text strings to text strings, or nil if it is anything else.
+    func textMap() -> [String: String]? {
+        guard let i = try? document.skippingTags(index), document.nodes[i].kind == .map else { return nil }
+        var map: [String: String] = [:]
+        map.reserveCapacity(Int(document.nodes[i].length))
+        var child = i + 1
+        let end = Int(document.nodes[i].end)
+        while child < end {
+            let value = Int(document.nodes[child].end)
+            guard document.nodes[child].kind == .text, document.nodes[value].kind == .text else { return nil }
+            map[document.string(at: child)] = document.string(at: value)
+            child = Int(document.nodes[value].end)
+        }
+        return map
     }
 
     func decodeDate() throws -> Date {
@@ -110,20 +141,20 @@ final class _CBORDecoder: Decoder {
         return document.byteArray(at: i)
     }
 
-    func decodeString() throws -> String {
-        let i = try document.skippingTags(index)
+    func decodeString(at node: Int? = nil) throws -> String {
+        let i = try document.skippingTags(node ?? index)
         guard document.nodes[i].kind == .text else { throw mismatch("a text string", at: i) }
         return document.string(at: i)
     }
 
-    func decodeBool() throws -> Bool {
-        let i = try document.skippingTags(index)
+    func decodeBool(at node: Int? = nil) throws -> Bool {
+        let i = try document.skippingTags(node ?? index)
         guard document.nodes[i].kind == .bool else { throw mismatch("a boolean", at: i) }
         return document.nodes[i].value != 0
     }
 
-    func decodeDouble() throws -> Double {
-        let i = try document.skippingTags(index)
+    func decodeDouble(at node: Int? = nil) throws -> Double {
+        let i = try document.skippingTags(node ?? index)
         let n = document.nodes[i]
         switch n.kind {
         case .float: return Double(bitPattern: n.value)
@@ -155,13 +186,14 @@ final class _CBORDecoder: Decoder {
 
     // MARK: Containers
 
-    /// For maps of more than a few entries, a dictionary from text key to value index, so that
+    /// For maps of more than 16 entries, a dictionary from text key to value index, so that
     /// looking up every key (as `Dictionary` decoding does) stays linear instead of quadratic.
+    /// Smaller maps (every message of the API) are scanned: cheaper than building the index.
     final class KeyIndex {
         let positions: [String: Int]
 
         init?(document: CBORDocument, mapIndex: Int) {
-            guard document.nodes[mapIndex].length > 8 else { return nil }
+            guard document.nodes[mapIndex].length > 16 else { return nil }
             var positions: [String: Int] = [:]
             var child = mapIndex + 1
             let end = Int(document.nodes[mapIndex].end)
@@ -220,7 +252,7 @@ final class _CBORDecoder: Decoder {
             guard let i = valueIndex(key) else {
                 throw CBORError(code: .missingKey, message: "missing key \"\(key.stringValue)\" at \(pathDescription(codingPath))")
             }
-            return _CBORDecoder(document: document, index: i, codingPath: codingPath + [key])
+            return _CBORDecoder(document: document, index: i, parent: decoder, key: key)
         }
 
         func decodeNil(forKey key: Key) throws -> Bool {
@@ -233,17 +265,30 @@ final class _CBORDecoder: Decoder {
             try childDecoder(key).decodeValue(type)
         }
 
-        func decode(_ type: String.Type, forKey key: Key) throws -> String { try childDecoder(key).decodeString() }
-        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try childDecoder(key).decodeBool() }
+        // Scalars are read straight from the value's node: no child decoder, no coding path. Only
+        // a failure builds the child decoder, whose coding path names the field in the error.
+        func decode(_ type: String.Type, forKey key: Key) throws -> String {
+            guard let i = valueIndex(key) else { return try childDecoder(key).decodeString() }
+            do { return try decoder.decodeString(at: i) } catch { return try childDecoder(key).decodeString() }
+        }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+            guard let i = valueIndex(key) else { return try childDecoder(key).decodeBool() }
+            do { return try decoder.decodeBool(at: i) } catch { return try childDecoder(key).decodeBool() }
+        }
         func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+            if let i = valueIndex(key), let value = try? decoder.integer(Int.self, at: i) { return value }
             let d = try childDecoder(key)
             return try d.integer(Int.self, at: d.index)
         }
         func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+            if let i = valueIndex(key), let value = try? decoder.integer(UInt64.self, at: i) { return value }
             let d = try childDecoder(key)
             return try d.integer(UInt64.self, at: d.index)
         }
-        func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try childDecoder(key).decodeDouble() }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+            guard let i = valueIndex(key) else { return try childDecoder(key).decodeDouble() }
+            do { return try decoder.decodeDouble(at: i) } catch { return try childDecoder(key).decodeDouble() }
+        }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
             try childDecoder(key).container(keyedBy: type)
@@ -279,7 +324,7 @@ final class _CBORDecoder: Decoder {
             guard !isAtEnd else {
                 throw CBORError(code: .typeMismatch, message: "array at \(pathDescription(codingPath)) has only \(count!) items")
             }
-            let child = _CBORDecoder(document: decoder.document, index: position, codingPath: codingPath + [IndexKey(intValue: currentIndex)])
+            let child = _CBORDecoder(document: decoder.document, index: position, parent: decoder, key: IndexKey(intValue: currentIndex))
             position = Int(decoder.document.nodes[position].end)
             currentIndex += 1
             return child
@@ -296,6 +341,17 @@ final class _CBORDecoder: Decoder {
         }
 
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().decodeValue(type) }
+
+        // Scalar items are read straight from their node, like keyed scalars; only a failure
+        // builds the child decoder whose coding path names the item in the error.
+        mutating func decode(_ type: String.Type) throws -> String {
+            if !isAtEnd, let value = try? decoder.decodeString(at: position) {
+                position = Int(decoder.document.nodes[position].end)
+                currentIndex += 1
+                return value
+            }
+            return try next().decodeString()
+        }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
             try next().container(keyedBy: type)

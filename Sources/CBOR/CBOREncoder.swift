@@ -10,7 +10,7 @@ import Foundation
 /// shortest exact floats, map keys as text strings equal to the Swift property names, in the
 /// order the type encodes them. `nil` optionals are omitted (`encodeIfPresent`), enums with raw
 /// values encode as their raw value, `Date` as tag 1 with epoch seconds (an integer when whole),
-/// `Data` as a byte string and ``CBORValue`` as itself.
+/// `Data` as a byte string, ``CBORValue`` as itself and ``CBOREncodedValue`` verbatim.
 ///
 /// The encoder streams: containers must be filled in the order they were opened (which is what
 /// synthesized `Codable` conformances do). Writing to a container after a sibling opened later
@@ -80,25 +80,56 @@ final class EncodingState {
         while let top = stack.popLast() { close(top) }
     }
 
-    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
-        switch value {
-        case let v as String: writer.write(text: v)
-        case let v as Int: writer.write(signed: Int64(v))
-        case let v as Bool: writer.write(bool: v)
-        case let v as Double: writer.write(double: v)
-        case let v as UInt64: writer.write(unsigned: v)
-        case let v as Date: encodeDate(v)
-        case let v as Data: writer.write(bytes: v)
-        case let v as CBORValue: writer.write(v)
-        default:
+    /// Writes one value. `codingPath` is only evaluated when a nested encoder needs it, so a
+    /// scalar costs no path array.
+    ///
+    /// The common leaf types are recognised by comparing metatypes (a pointer comparison)
+    /// rather than by a chain of dynamic casts: most values are strings, integers and booleans,
+    /// and every struct used to fail all the casts before being encoded.
+    func encodeValue<T: Encodable>(_ value: T, codingPath: @autoclosure () -> [any CodingKey]) throws {
+        let type = T.self
+        if type == String.self {
+            writer.write(text: Self.reinterpret(value, as: String.self))
+        } else if type == Bool.self {
+            writer.write(bool: Self.reinterpret(value, as: Bool.self))
+        } else if type == Int.self {
+            writer.write(signed: Int64(Self.reinterpret(value, as: Int.self)))
+        } else if type == Double.self {
+            writer.write(double: Self.reinterpret(value, as: Double.self))
+        } else if type == UInt64.self {
+            writer.write(unsigned: Self.reinterpret(value, as: UInt64.self))
+        } else if type == Date.self {
+            encodeDate(Self.reinterpret(value, as: Date.self))
+        } else if type == Data.self {
+            writer.write(bytes: Self.reinterpret(value, as: Data.self))
+        } else if type == CBORValue.self {
+            writer.write(Self.reinterpret(value, as: CBORValue.self))
+        } else if type == [String: String].self {
+            // Text-to-text maps (call metadata, on every request), in the dictionary's order as
+            // the generic path would write them.
+            let map = Self.reinterpret(value, as: [String: String].self)
+            writer.writeHead(.map, UInt64(map.count))
+            for (key, text) in map {
+                writer.write(text: key)
+                writer.write(text: text)
+            }
+        } else if type == CBOREncodedValue.self {
+            writer.bytes.append(contentsOf: Self.reinterpret(value, as: CBOREncodedValue.self).bytes)
+        } else {
             let before = writer.bytes.count
-            let encoder = _CBOREncoder(state: self, codingPath: codingPath)
+            let encoder = _CBOREncoder(state: self, codingPath: codingPath())
             try value.encode(to: encoder)
             if writer.bytes.count == before && !encoder.hasContainer {
                 // A type that encoded nothing at all still needs a data item: an empty map.
                 writer.writeHead(.map, 0)
             }
         }
+    }
+
+    /// `value` as `U`; only called once `T.self == U.self` was checked.
+    @inline(__always)
+    private static func reinterpret<T, U>(_ value: T, as type: U.Type) -> U {
+        withUnsafePointer(to: value) { UnsafeRawPointer($0).load(as: U.self) }
     }
 
     func encodeDate(_ date: Date) {

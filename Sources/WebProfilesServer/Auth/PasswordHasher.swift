@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CArgon2
 import NIOPosix
 import Synchronization
@@ -5,6 +8,11 @@ import WebProfilesWire
 
 /// Argon2id hashing and verification (libargon2), on a bounded pool of threads of its own so a
 /// login storm never stalls the event loops or other calls.
+///
+/// The pool's threads run at a lower scheduling priority (nice +``hashingNiceness``) than the
+/// event loops: when a login storm keeps every core busy hashing, the kernel still runs an
+/// event loop as soon as a call arrives, so `Session/Authorize` keeps its latency. With idle
+/// cores the priority changes nothing.
 public final class PasswordHasher: Sendable {
     private struct State {
         var parameters: Argon2Parameters
@@ -44,7 +52,10 @@ public final class PasswordHasher: Sendable {
         guard parameters.isWithinBounds else {
             throw HashingError(description: "Argon2 parameters \(parameters) are outside the accepted bounds")
         }
-        let dummy = try await pool.runIfActive { try Self.hashNow(Self.randomPassword(), parameters: parameters) }
+        let dummy = try await pool.runIfActive {
+            Self.lowerPoolThreadPriority()
+            return try Self.hashNow(Self.randomPassword(), parameters: parameters)
+        }
         state.withLock { $0 = State(parameters: parameters, dummyHash: dummy) }
     }
 
@@ -61,7 +72,10 @@ public final class PasswordHasher: Sendable {
     /// Hashes `password` into the standard encoded form, off the calling thread.
     public func hash(_ password: String) async throws -> String {
         let parameters = self.parameters
-        return try await admitted { try await pool.runIfActive { try Self.hashNow(password, parameters: parameters) } }
+        return try await admitted { try await pool.runIfActive {
+            Self.lowerPoolThreadPriority()
+            return try Self.hashNow(password, parameters: parameters)
+        } }
     }
 
     /// Runs `body` if the queue has room; RESOURCE_EXHAUSTED otherwise.
@@ -80,10 +94,27 @@ public final class PasswordHasher: Sendable {
         let target = encoded ?? state.withLock { $0.dummyHash }
         let dummy = encoded == nil
         return try await admitted { try await pool.runIfActive {
+            Self.lowerPoolThreadPriority()
             guard let stored = Argon2Parameters.parse(encoded: target), stored.isWithinBounds else { return false }
             let ok = Self.verifyNow(password, encoded: target)
             return ok && !dummy
         } }
+    }
+
+    /// How much nicer than the rest of the process the hashing threads are.
+    public static let hashingNiceness: Int32 = 10
+
+    /// Lowers the calling pool thread's priority. On Linux the nice value is per thread and
+    /// `who == 0` names the calling thread only (setpriority(2), BUGS). Failure only means the
+    /// thread keeps the process's priority.
+    private static func lowerPoolThreadPriority() {
+        #if os(Linux)
+        errno = 0
+        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        if errno == 0, current < hashingNiceness {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, hashingNiceness)
+        }
+        #endif
     }
 
     static func hashNow(_ password: String, parameters p: Argon2Parameters) throws -> String {

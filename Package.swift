@@ -15,6 +15,14 @@ let package = Package(
         .executable(name: "webprofiled", targets: ["webprofiled"]),
         .executable(name: "webprofilectl", targets: ["webprofilectl"]),
         .library(name: "WebProfilesClient", targets: ["WebProfilesClient"]),
+        // The layers below, for the benchmark package in Benchmarks/ (its gRPC peer serves the
+        // daemon's own Authorize logic; its seeding tool writes the daemon's schema).
+        .library(name: "CBOR", targets: ["CBOR"]),
+        .library(name: "WebProfilesWire", targets: ["WebProfilesWire"]),
+        .library(name: "WebProfilesAPI", targets: ["WebProfilesAPI"]),
+        .library(name: "WebProfilesDomain", targets: ["WebProfilesDomain"]),
+        .library(name: "WebProfilesStore", targets: ["WebProfilesStore"]),
+        .library(name: "WebProfilesServer", targets: ["WebProfilesServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -117,6 +125,8 @@ let package = Package(
             dependencies: [
                 "WebProfilesClient", "WebProfilesAPI", "WebProfilesWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -168,6 +178,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "WebProfilesClient", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesWire", "CBOR",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings

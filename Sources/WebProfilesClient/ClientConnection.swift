@@ -80,8 +80,13 @@ final class ClientConnection: Sendable {
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: Frame.self)
         let handler = self.handler
-        eventLoop.execute {
+        if eventLoop.inEventLoop {
+            // A caller running on the event loop (see EventLoopTaskExecutor) starts it directly.
             handler.value.start(streamID: streamID, payload: payload, promise: promise)
+        } else {
+            eventLoop.execute {
+                handler.value.start(streamID: streamID, payload: payload, promise: promise)
+            }
         }
         var timer: Scheduled<Void>?
         if let timeout {

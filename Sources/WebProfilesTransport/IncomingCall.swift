@@ -14,7 +14,8 @@ public struct IncomingCall: Sendable {
     public var payload: CBORDocument
     public var peer: PeerCredentials
     public var listener: ListenerKind
-    /// A logger carrying the connection's and call's metadata.
+    /// The connection's logger (listener, peer, client). The call's own metadata (stream,
+    /// method) is added only when something is logged: see the server's `CallContext`.
     public var logger: Logger
 }
 
@@ -40,4 +41,14 @@ public struct OutgoingResponse: Sendable {
 public protocol CallDispatcher: Sendable {
     /// Runs one call to completion. Never throws: every failure is an error response.
     func dispatch(_ call: IncomingCall) async -> OutgoingResponse
+
+    /// Answers the call at once, on the connection's event loop, if it can without waiting for
+    /// anything (e.g. from caches); `nil` sends it to ``dispatch(_:)``. It saves the task and
+    /// the two thread hops of the asynchronous path, so it must never block.
+    func dispatchImmediately(_ call: IncomingCall) -> OutgoingResponse?
+}
+
+extension CallDispatcher {
+    /// Dispatchers without a fast path run every call as a task.
+    public func dispatchImmediately(_ call: IncomingCall) -> OutgoingResponse? { nil }
 }

@@ -4,8 +4,9 @@ import NIOCore
 import WebProfilesWire
 
 /// Runs the server side of one connection: HELLO, calls, cancellation, deadlines, PING, GOAWAY,
-/// and the per-connection limits. Calls themselves run as tasks through a ``CallDispatcher``;
-/// everything else happens on the channel's event loop.
+/// and the per-connection limits. A call the ``CallDispatcher`` can answer at once (from memory)
+/// is answered on the channel's event loop; the others run as tasks. Everything else happens on
+/// the event loop.
 public final class ServerConnectionHandler: ChannelInboundHandler {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
@@ -260,9 +261,6 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         } catch {
             return writeResponse(streamID: streamID, .error(RPCError(code: .invalidArgument, message: "undecodable request: \(error)")), context: context)
         }
-        var callLogger = logger
-        callLogger[metadataKey: "stream"] = "\(streamID)"
-        callLogger[metadataKey: "method"] = "\(header.method.prefix(128))"
         let deadline = header.timeoutMillis.map { NIODeadline.now() + .milliseconds(Int64(clamping: $0)) }
         if let deadline, deadline <= .now() {
             // Already late: answered without running anything.
@@ -270,8 +268,13 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         }
         let call = IncomingCall(
             streamID: streamID, method: header.method, metadata: header.metadata ?? [:], deadline: deadline,
-            payload: document, peer: peer, listener: listener, logger: callLogger
+            payload: document, peer: peer, listener: listener, logger: logger
         )
+        // The fast path: answered here, on the event loop, when the dispatcher can do it
+        // without waiting (e.g. Session/Authorize from the session cache).
+        if let response = dispatcher.dispatchImmediately(call) {
+            return writeResponse(streamID: streamID, response, context: context)
+        }
 
         nextCallToken &+= 1
         let token = nextCallToken

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import WebProfilesAPI
 import WebProfilesClient
 import WebProfilesDomain
@@ -9,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the daemon under load.",
-        subcommands: [BenchHealthCommand.self, BenchAuthorizeCommand.self, BenchLoginCommand.self]
+        subcommands: [BenchHealthCommand.self, BenchAuthorizeCommand.self, BenchListRegistrationsCommand.self, BenchLoginCommand.self]
     )
 }
 
@@ -47,9 +49,8 @@ struct BenchHealthCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath) { client in
-                _ = try await client.call(HealthAPI.check, Empty())
-            }.run()
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath,
+                                              call: LoadCall(method: HealthAPI.check, request: Empty())).run()
             try global.emit(result) { result.print(label: "Health/Check") }
         }
     }
@@ -76,11 +77,36 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
         try await runReportingErrors {
             guard let token = global.sessionToken else { throw ValidationError("bench authorize needs a session token") }
             let request = AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line)
-            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath) { client in
-                client.setSessionToken(token)
-                _ = try await client.call(SessionAPI.authorize, request)
-            }.run()
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token,
+                                              call: LoadCall(method: SessionAPI.authorize, request: request)).run()
             try global.emit(result) { result.print(label: "Session/Authorize \(permission)") }
+        }
+    }
+}
+
+/// `webprofilectl bench list-registrations`: the first page of Gestione utenze.
+struct BenchListRegistrationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-registrations",
+        abstract: "Load Profiles/ListRegistrations (first page) with the session token of a Legal Representative or Admin Full."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var load: LoadOptions
+    @Option(help: "Registrations per page (1...500).") var pageSize: Int = 50
+
+    func validate() throws {
+        guard (1...500).contains(pageSize) else { throw ValidationError("--page-size must be 1...500") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            guard let token = global.sessionToken else { throw ValidationError("bench list-registrations needs a session token") }
+            var request = ListRegistrationsRequest()
+            request.pageSize = pageSize
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token,
+                                              call: LoadCall(method: ProfilesAPI.listRegistrations, request: request)).run()
+            try global.emit(result) { result.print(label: "Profiles/ListRegistrations") }
         }
     }
 }
@@ -101,52 +127,52 @@ struct BenchLoginCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let password = passwordStdin ? try PasswordInput.readLineFromStdin() : try PasswordInput.prompt("Password for \(username): ")
             let request = LoginRequest(username: username, password: password)
-            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath) { client in
-                _ = try await client.call(SessionAPI.login, request)
-            }.run()
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath,
+                                              call: LoadCall(method: SessionAPI.login, request: request)).run()
             try global.emit(result) { result.print(label: "Session/Login") }
         }
     }
 }
 
+/// The call a load repeats.
+struct LoadCall<Request: Codable & Sendable, Response: Codable & Sendable>: Sendable {
+    let method: MethodDescriptor<Request, Response>
+    let request: Request
+
+    func run(on client: WebProfilesClient) async throws {
+        _ = try await client.call(method, request)
+    }
+}
+
 /// Drives `connections × inflight` loops of one call for a fixed time and collects latencies.
-struct LoadRunner: Sendable {
+///
+/// Each connection's loops run on that connection's event loop (a ``ConnectionWorker``), as a
+/// latency-sensitive service would call the daemon: the client then costs no thread hop.
+struct LoadRunner<Request: Codable & Sendable, Response: Codable & Sendable>: Sendable {
     let options: LoadOptions
     let socketPath: String
-    let body: @Sendable (WebProfilesClient) async throws -> Void
+    /// The session token of calls that need one.
+    var token: String?
+    let call: LoadCall<Request, Response>
 
-    init(options: LoadOptions, socketPath: String, body: @escaping @Sendable (WebProfilesClient) async throws -> Void) {
-        self.options = options
-        self.socketPath = socketPath
-        self.body = body
-    }
-
-    func run(prepare: (@Sendable (WebProfilesClient) async throws -> Void)? = nil) async throws -> LoadResult {
-        let clients = (0..<options.connections).map { _ in WebProfilesClient(socketPath: socketPath) }
-        // Connect every client (and let `prepare` set it up) before the clock starts.
-        for client in clients {
-            if let prepare { try await prepare(client) } else { try await body(client) }
+    func run() async throws -> LoadResult {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let workers = (0..<options.connections).map { _ in
+            ConnectionWorker(socketPath: socketPath, token: token, eventLoop: group.next())
+        }
+        // Connect every client before the clock starts.
+        for worker in workers {
+            try await call.run(on: worker.client)
         }
         let clock = ContinuousClock()
         let warmupEnd = clock.now + .milliseconds(Int64(options.warmup * 1000))
         let end = warmupEnd + .milliseconds(Int64(options.duration * 1000))
-        let body = self.body
+        let call = self.call
         let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for client in clients {
+            for worker in workers {
                 for _ in 0..<options.inflight {
-                    group.addTask {
-                        var samples: [Int64] = []
-                        samples.reserveCapacity(1 << 16)
-                        while true {
-                            let start = clock.now
-                            if start >= end { break }
-                            try await body(client)
-                            if start >= warmupEnd {
-                                let elapsed = clock.now - start
-                                samples.append(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-                            }
-                        }
-                        return samples
+                    group.addTask(executorPreference: worker.executor) {
+                        try await worker.loop(call, countingFrom: warmupEnd, until: end)
                     }
                 }
             }
@@ -154,8 +180,40 @@ struct LoadRunner: Sendable {
             for try await samples in group { all.append(contentsOf: samples) }
             return all
         }
-        for client in clients { await client.close() }
+        for worker in workers { await worker.client.close() }
         return LoadResult(connections: options.connections, inflight: options.inflight, seconds: options.duration, latenciesNanos: latencies.sorted())
+    }
+}
+
+/// One connection's client and the executor its call loops run on: the connection's event
+/// loop, so the client costs no thread hop (as a latency-sensitive service would call it).
+struct ConnectionWorker: Sendable {
+    let client: WebProfilesClient
+    let executor: EventLoopTaskExecutor
+
+    init(socketPath: String, token: String?, eventLoop: any EventLoop) {
+        client = WebProfilesClient(socketPath: socketPath, group: eventLoop)
+        client.setSessionToken(token)
+        executor = EventLoopTaskExecutor(eventLoop)
+    }
+
+    /// Calls back to back until `end`; returns the latencies (ns) of the calls started at or
+    /// after `warmupEnd`.
+    func loop<Request, Response>(_ call: LoadCall<Request, Response>, countingFrom warmupEnd: ContinuousClock.Instant,
+                                 until end: ContinuousClock.Instant) async throws -> [Int64] {
+        let clock = ContinuousClock()
+        var samples: [Int64] = []
+        samples.reserveCapacity(1 << 16)
+        while true {
+            let start = clock.now
+            if start >= end { break }
+            try await call.run(on: client)
+            if start >= warmupEnd {
+                let elapsed = clock.now - start
+                samples.append(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            }
+        }
+        return samples
     }
 }
 

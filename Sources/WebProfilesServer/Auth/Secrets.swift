@@ -23,15 +23,21 @@ public enum Secrets {
         code.utf8.count == 4 + 22 && code.hasPrefix(activationCodePrefix)
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// Lowercase hex SHA-256 of the UTF-8 bytes.
     public static func sha256Hex(_ text: String) -> String {
-        let digest = SHA256.hash(data: Array(text.utf8))
-        var hex = ""
-        hex.reserveCapacity(64)
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in digest {
-            hex.unicodeScalars.append(UnicodeScalar(digits[Int(byte >> 4)]))
-            hex.unicodeScalars.append(UnicodeScalar(digits[Int(byte & 0xF)]))
+        var text = text
+        let digest = text.withUTF8 { SHA256.hash(data: $0) }
+        // Runs on every authenticated call: one allocation for the result, no per-character appends.
+        let hex = String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
+            var i = 0
+            for byte in digest {
+                buffer[i] = hexDigits[Int(byte >> 4)]
+                buffer[i + 1] = hexDigits[Int(byte & 0xF)]
+                i += 2
+            }
+            return i
         }
         return hex
     }

@@ -15,12 +15,24 @@ public struct CallContext: Sendable {
     public var listener: ListenerKind
     /// When the caller stops waiting, if it said.
     public var deadline: NIODeadline?
-    /// A logger carrying the connection's and call's metadata.
-    public var logger: Logger
+    /// The connection's logger, without the call's metadata.
+    private var connectionLogger: Logger
     /// The session resolved from `authorization` by the session interceptor, for methods that
     /// require one.
     public var session: AuthenticatedSession?
 
+    /// A logger carrying the connection's and the call's metadata (stream, method and, once
+    /// authenticated, registration). Built when asked for: most calls log nothing, and the
+    /// metadata would cost every call a few allocations.
+    public var logger: Logger {
+        var logger = connectionLogger
+        logger[metadataKey: "stream"] = "\(streamID)"
+        logger[metadataKey: "method"] = "\(method.prefix(128))"
+        if let session { logger[metadataKey: "registration"] = "\(session.principal.registrationID)" }
+        return logger
+    }
+
+    /// - Parameter logger: the connection's logger; the call's metadata is added to it.
     public init(streamID: UInt32, method: String, metadata: [String: String], peer: PeerCredentials,
                 listener: ListenerKind, deadline: NIODeadline?, logger: Logger, session: AuthenticatedSession? = nil) {
         self.streamID = streamID
@@ -29,7 +41,7 @@ public struct CallContext: Sendable {
         self.peer = peer
         self.listener = listener
         self.deadline = deadline
-        self.logger = logger
+        self.connectionLogger = logger
         self.session = session
     }
 }

@@ -12,11 +12,14 @@ import WebProfilesWire
 /// message while the cause is logged.
 public struct Router: CallDispatcher {
     typealias Erased = @Sendable (CBORDocument, CallContext) async throws -> ByteBuffer
+    /// A handler's fast path: the encoded response, or `nil` if it needs the asynchronous one.
+    typealias ImmediateErased = @Sendable (CBORDocument, CallContext) throws -> ByteBuffer?
 
     private struct Route: Sendable {
         var info: MethodInfo
         var listeners: Set<ListenerKind>
         var handler: Erased
+        var immediate: ImmediateErased?
     }
 
     private var routes: [String: Route] = [:]
@@ -35,23 +38,52 @@ public struct Router: CallDispatcher {
         on listeners: Set<ListenerKind> = [.api, .operator],
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
+        add(method, on: listeners, immediate: nil, handler)
+    }
+
+    /// Registers `handler` for `method`, with a fast path.
+    ///
+    /// - Parameter immediate: answers on the connection's event loop, without a task, when it can
+    ///   do so without waiting (from memory), and returns `nil` when it cannot: `handler` then
+    ///   runs. It must give the answer `handler` would, and never block. Its result must encode
+    ///   exactly as `Response` (it is `Response` itself, or the same message with parts
+    ///   pre-encoded, see ``CBOREncodedValue``).
+    public mutating func register<Request, Response, ImmediateResponse: Encodable & Sendable>(
+        _ method: MethodDescriptor<Request, Response>,
+        on listeners: Set<ListenerKind> = [.api, .operator],
+        immediate: @escaping @Sendable (Request, CallContext) throws -> ImmediateResponse?,
+        _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
+    ) {
+        add(method, on: listeners, immediate: { document, context in
+            guard let response = try immediate(try Self.decode(Request.self, from: document), context) else { return nil }
+            return try Payload.encode(ResponseEnvelope(message: response))
+        }, handler)
+    }
+
+    private mutating func add<Request, Response>(
+        _ method: MethodDescriptor<Request, Response>, on listeners: Set<ListenerKind>, immediate: ImmediateErased?,
+        _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
+    ) {
         precondition(routes[method.name] == nil, "method \(method.name) registered twice")
         routes[method.name] = Route(
             info: MethodInfo(name: method.name, requiresSession: method.requiresSession),
             listeners: listeners,
             handler: { document, context in
-                let request: Request
-                do {
-                    request = try CBORDecoder().decode(Request.self, from: document, key: messageKey)
-                } catch let error as CBORError {
-                    throw RPCError(code: .invalidArgument, message: "invalid request message: \(error.message)", cause: error)
-                } catch let error as DecodingError {
-                    throw RPCError(code: .invalidArgument, message: "invalid request message: \(Self.describe(error))", cause: error)
-                }
-                let response = try await handler(request, context)
+                let response = try await handler(try Self.decode(Request.self, from: document), context)
                 return try Payload.encode(ResponseEnvelope(message: response))
-            }
+            },
+            immediate: immediate
         )
+    }
+
+    private static func decode<Request: Decodable>(_ type: Request.Type, from document: CBORDocument) throws -> Request {
+        do {
+            return try CBORDecoder().decode(Request.self, from: document, key: messageKey)
+        } catch let error as CBORError {
+            throw RPCError(code: .invalidArgument, message: "invalid request message: \(error.message)", cause: error)
+        } catch let error as DecodingError {
+            throw RPCError(code: .invalidArgument, message: "invalid request message: \(Self.describe(error))", cause: error)
+        }
     }
 
     /// The names of all registered methods.
@@ -59,18 +91,10 @@ public struct Router: CallDispatcher {
 
     public func dispatch(_ call: IncomingCall) async -> OutgoingResponse {
         let started = ContinuousClock.now
-        var context = CallContext(
-            streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,
-            listener: call.listener, deadline: call.deadline, logger: call.logger
-        )
+        var context = Self.context(of: call)
         let response: OutgoingResponse
         do {
-            guard let route = routes[call.method] else {
-                throw RPCError(code: .unimplemented, message: "unknown method \"\(call.method.prefix(128))\"")
-            }
-            guard route.listeners.contains(call.listener) else {
-                throw RPCError(code: .permissionDenied, message: "\(call.method) is not available on the \(call.listener) socket")
-            }
+            let route = try self.route(for: call)
             for interceptor in interceptors {
                 try await interceptor.intercept(&context, method: route.info)
             }
@@ -79,13 +103,54 @@ public struct Router: CallDispatcher {
         } catch {
             response = .error(Self.rpcError(for: error, logger: context.logger))
         }
-        if context.logger.logLevel <= .debug {
+        Self.logFinished(response, context: context, logLevel: call.logger.logLevel, started: started)
+        return response
+    }
+
+    public func dispatchImmediately(_ call: IncomingCall) -> OutgoingResponse? {
+        guard let route = routes[call.method], let immediate = route.immediate, route.listeners.contains(call.listener) else {
+            // Unknown methods and refused listeners are answered by `dispatch`, like every
+            // method without a fast path.
+            return nil
+        }
+        let started = ContinuousClock.now
+        var context = Self.context(of: call)
+        let response: OutgoingResponse
+        do {
+            for interceptor in interceptors {
+                guard try interceptor.interceptImmediately(&context, method: route.info) else { return nil }
+            }
+            guard let payload = try immediate(call.payload, context) else { return nil }
+            response = OutgoingResponse(status: .ok, payload: payload)
+        } catch {
+            response = .error(Self.rpcError(for: error, logger: context.logger))
+        }
+        Self.logFinished(response, context: context, logLevel: call.logger.logLevel, started: started)
+        return response
+    }
+
+    private func route(for call: IncomingCall) throws -> Route {
+        guard let route = routes[call.method] else {
+            throw RPCError(code: .unimplemented, message: "unknown method \"\(call.method.prefix(128))\"")
+        }
+        guard route.listeners.contains(call.listener) else {
+            throw RPCError(code: .permissionDenied, message: "\(call.method) is not available on the \(call.listener) socket")
+        }
+        return route
+    }
+
+    private static func context(of call: IncomingCall) -> CallContext {
+        CallContext(streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,
+                    listener: call.listener, deadline: call.deadline, logger: call.logger)
+    }
+
+    private static func logFinished(_ response: OutgoingResponse, context: CallContext, logLevel: Logger.Level, started: ContinuousClock.Instant) {
+        if logLevel <= .debug {
             context.logger.debug("call finished", metadata: [
                 "status": "\(response.status.name)",
                 "duration_us": "\((ContinuousClock.now - started).microseconds)",
             ])
         }
-        return response
     }
 
     /// A one-line description of a `DecodingError` naming the field (e.g. an unknown enum value).

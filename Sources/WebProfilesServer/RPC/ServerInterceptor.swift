@@ -10,4 +10,14 @@ public struct MethodInfo: Sendable {
 public protocol ServerInterceptor: Sendable {
     /// Inspects or changes `context`; throwing an ``RPCError`` ends the call with it.
     func intercept(_ context: inout CallContext, method: MethodInfo) async throws
+
+    /// The same without suspending, for calls answered on the connection's event loop: returns
+    /// `false` if it cannot decide without waiting (the call then takes the asynchronous path
+    /// and ``intercept(_:method:)`` runs). Must never block.
+    func interceptImmediately(_ context: inout CallContext, method: MethodInfo) throws -> Bool
+}
+
+extension ServerInterceptor {
+    /// Interceptors that do not implement it keep every call on the asynchronous path.
+    public func interceptImmediately(_ context: inout CallContext, method: MethodInfo) throws -> Bool { false }
 }

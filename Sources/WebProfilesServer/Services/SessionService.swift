@@ -25,23 +25,22 @@ struct SessionService {
         router.register(SessionAPI.activate, on: [.api]) { request, _ in
             ActivateResponse(principal: try await directory.activate(code: request.activationCode, password: request.password).principal)
         }
-        router.register(SessionAPI.whoami, on: [.api]) { _, context in
+        router.register(SessionAPI.whoami, on: [.api], immediate: { _, context in
+            let session = try context.requireSession()
+            return WhoamiResponse(principal: session.principal.principal, session: directory.sessionInfo(session))
+        }) { _, context in
             let session = try context.requireSession()
             return WhoamiResponse(principal: session.principal.principal, session: directory.sessionInfo(session))
         }
-        router.register(SessionAPI.authorize, on: [.api]) { request, context in
+        // The hot path: answered on the event loop when the session, its registration and the
+        // company's lines are cached.
+        router.register(SessionAPI.authorize, on: [.api], immediate: { request, context -> PreencodedAuthorizeResponse? in
             let session = try context.requireSession()
-            var line: MSISDN?
-            if request.permission.isLineScoped {
-                guard let text = request.line else {
-                    throw RPCError.invalidArgument(field: "line", "\(request.permission) is checked against a line")
-                }
-                line = try MSISDN(text, field: "line")
-            } else if request.line != nil {
-                throw RPCError.invalidArgument(field: "line", "\(request.permission) does not take a line")
-            }
-            let decision = try await directory.authorize(session.principal, permission: request.permission, line: line)
-            return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: session.principal.principal)
+            guard case .answered(let response) = try directory.authorizeFromMemory(request, session: session),
+                  let principal = session.principal.encodedPrincipal else { return nil }
+            return PreencodedAuthorizeResponse(allowed: response.allowed, reason: response.reason, principal: principal)
+        }) { request, context in
+            try await directory.authorize(request, session: try context.requireSession())
         }
         router.register(SessionAPI.logout, on: [.api]) { _, context in
             let session = try context.requireSession()

@@ -1,3 +1,4 @@
+import CBOR
 import WebProfilesAPI
 import WebProfilesDomain
 import WebProfilesStore
@@ -15,6 +16,9 @@ public struct CachedPrincipal: Sendable, Hashable {
     public var status: RegistrationStatus
     /// The wire shape, built once when cached rather than on every call.
     public let principal: Principal
+    /// `principal` encoded once, for the answers sent on every call (nil only if encoding
+    /// failed, which the answers then do the slow way).
+    let encodedPrincipal: CBOREncodedValue?
 
     init(_ registration: RegistrationRecord, companyName: String) {
         registrationID = registration.id
@@ -30,5 +34,6 @@ public struct CachedPrincipal: Sendable, Hashable {
                               username: registration.username, displayName: registration.displayName, profile: registration.profile,
                               referent: registration.referent, line: registration.line,
                               permissions: PermissionTable.permissions(of: registration.profile))
+        encodedPrincipal = try? CBOREncodedValue(encoding: principal)
     }
 }

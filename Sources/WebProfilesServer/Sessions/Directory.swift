@@ -38,60 +38,6 @@ public final class Directory: Sendable {
     /// Sessions known in memory.
     public var cachedSessionCount: Int { registry.sessionCount }
 
-    // MARK: Session validation (the hot path)
-
-    /// The session for a token hash, if it is live; its registration must be active.
-    func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
-        let now = self.now()
-        let idle = configuration.sessionIdleTimeout.timeInterval
-        var use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
-        if case .unknown = use {
-            let generation = registry.generation
-            guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
-            registry.insert(record, loadedAt: generation)
-            use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
-            if case .unknown = use, record.expiresAt > now, now.timeIntervalSince(record.lastSeenAt) < idle {
-                // Raced with an invalidation: judge the record just read (it exists in the database).
-                use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                                  expiresAt: record.expiresAt, lastSeenAt: now, dirty: false))
-            }
-        }
-        guard case .live(let session) = use,
-              let principal = try await principal(registrationID: session.registrationID), principal.status == .active
-        else { return nil }
-        return AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
-                                    expiresAt: session.expiresAt, lastSeenAt: now, principal: principal)
-    }
-
-    /// The cached facts of a registration, loaded on a miss.
-    func principal(registrationID: String) async throws -> CachedPrincipal? {
-        if let cached = registry.principal(registrationID: registrationID) { return cached }
-        let generation = registry.generation
-        guard let registration = try await store.registration(id: registrationID),
-              let company = try await store.company(id: registration.companyId) else { return nil }
-        let principal = CachedPrincipal(registration, companyName: company.company.name)
-        registry.insert(principal, loadedAt: generation)
-        return principal
-    }
-
-    /// Whether `principal` may use `permission` (on `line`).
-    func authorize(_ principal: CachedPrincipal, permission: Permission, line: MSISDN?) async throws -> AuthorizationDecision {
-        var kind: LineKind?
-        if permission.isLineScoped, let line {
-            kind = try await lineKinds(companyID: principal.companyID)[line.value]
-        }
-        return AuthorizationDecision.decide(permission: permission, profile: principal.profile, ownLine: principal.line,
-                                            line: line?.value, companyLineKind: kind)
-    }
-
-    func lineKinds(companyID: String) async throws -> [String: LineKind] {
-        if let cached = registry.lines(companyID: companyID) { return cached }
-        let generation = registry.generation
-        let lines = try await store.lineKinds(companyID: companyID)
-        registry.insert(lines: lines, companyID: companyID, loadedAt: generation)
-        return lines
-    }
-
     // MARK: Login and activation
 
     static let loginFailed = RPCError(code: .unauthenticated, message: "invalid username or password")

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import WebProfilesStore
 import WebProfilesTransport
@@ -14,13 +13,17 @@ struct SessionAuthenticator: ServerInterceptor {
 
     func intercept(_ context: inout CallContext, method: MethodInfo) async throws {
         guard method.requiresSession else { return }
-        guard let token = Metadata.bearerToken(context.metadata), Secrets.looksLikeSessionToken(token) else {
-            throw Self.unauthenticated
+        context.session = try await directory.authenticate(bearerToken: Metadata.bearerToken(context.metadata))
+    }
+
+    func interceptImmediately(_ context: inout CallContext, method: MethodInfo) throws -> Bool {
+        guard method.requiresSession else { return true }
+        switch try directory.authenticateFromMemory(bearerToken: Metadata.bearerToken(context.metadata)) {
+        case .answered(let session):
+            context.session = session
+            return true
+        case .needsStore:
+            return false
         }
-        guard let session = try await directory.authenticate(tokenHash: Secrets.sha256Hex(token)) else {
-            throw Self.unauthenticated
-        }
-        context.session = session
-        context.logger[metadataKey: "registration"] = "\(session.principal.registrationID)"
     }
 }

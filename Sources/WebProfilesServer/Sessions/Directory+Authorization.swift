@@ -1,0 +1,144 @@
+import Foundation
+import WebProfilesAPI
+import WebProfilesDomain
+import WebProfilesStore
+import WebProfilesWire
+
+/// What an answer from memory found: the answer, or that it needs the database.
+enum MemoryAnswer<Value> {
+    case answered(Value)
+    /// Something the answer depends on is not cached: take the asynchronous path.
+    case needsStore
+}
+
+/// Session validation and `Session/Authorize`: the hot path.
+///
+/// Each step exists twice: an asynchronous one that loads what is missing from the database,
+/// and a synchronous one that answers from the ``SessionRegistry`` alone, or says it cannot.
+/// The synchronous one runs on the connection's event loop (no task, no thread hop), so it
+/// only takes the registry's and the configuration's locks and never waits.
+extension Directory {
+    // MARK: Authenticating a bearer token
+
+    /// The live session of a bearer token. Missing, malformed, unknown, expired and revoked
+    /// tokens all give the same UNAUTHENTICATED error.
+    func authenticate(bearerToken token: String?) async throws -> AuthenticatedSession {
+        guard let token, Secrets.looksLikeSessionToken(token),
+              let session = try await authenticate(tokenHash: Secrets.sha256Hex(token)) else {
+            throw SessionAuthenticator.unauthenticated
+        }
+        return session
+    }
+
+    /// ``authenticate(bearerToken:)`` from memory; `.needsStore` if the session or its
+    /// registration is not cached.
+    func authenticateFromMemory(bearerToken token: String?) throws -> MemoryAnswer<AuthenticatedSession> {
+        guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionAuthenticator.unauthenticated }
+        let tokenHash = Secrets.sha256Hex(token)
+        let now = self.now()
+        switch registry.use(tokenHash: tokenHash, at: now, idleTimeout: configuration.sessionIdleTimeout.timeInterval) {
+        case .unknown:
+            return .needsStore
+        case .expired:
+            throw SessionAuthenticator.unauthenticated
+        case .live(let session):
+            guard let principal = registry.principal(registrationID: session.registrationID) else { return .needsStore }
+            guard principal.status == .active else { throw SessionAuthenticator.unauthenticated }
+            return .answered(AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
+                                                  expiresAt: session.expiresAt, lastSeenAt: now, principal: principal))
+        }
+    }
+
+    /// The session for a token hash, if it is live; its registration must be active.
+    func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
+        let now = self.now()
+        let idle = configuration.sessionIdleTimeout.timeInterval
+        var use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+        if case .unknown = use {
+            let generation = registry.generation
+            guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
+            registry.insert(record, loadedAt: generation)
+            use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+            if case .unknown = use, record.expiresAt > now, now.timeIntervalSince(record.lastSeenAt) < idle {
+                // Raced with an invalidation: judge the record just read (it exists in the database).
+                use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
+                                  expiresAt: record.expiresAt, lastSeenAt: now, dirty: false))
+            }
+        }
+        guard case .live(let session) = use,
+              let principal = try await principal(registrationID: session.registrationID), principal.status == .active
+        else { return nil }
+        return AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
+                                    expiresAt: session.expiresAt, lastSeenAt: now, principal: principal)
+    }
+
+    /// The cached facts of a registration, loaded on a miss.
+    func principal(registrationID: String) async throws -> CachedPrincipal? {
+        if let cached = registry.principal(registrationID: registrationID) { return cached }
+        let generation = registry.generation
+        guard let registration = try await store.registration(id: registrationID),
+              let company = try await store.company(id: registration.companyId) else { return nil }
+        let principal = CachedPrincipal(registration, companyName: company.company.name)
+        registry.insert(principal, loadedAt: generation)
+        return principal
+    }
+
+    // MARK: Session/Authorize
+
+    /// `Session/Authorize` for a bearer token: exactly what the RPC method runs (its session
+    /// interceptor, then its handler), for embedding the same logic behind another transport.
+    /// - Throws: ``RPCError`` UNAUTHENTICATED or INVALID_ARGUMENT.
+    public func authorize(token: String?, request: AuthorizeRequest) async throws -> AuthorizeResponse {
+        try await authorize(request, session: try await authenticate(bearerToken: token))
+    }
+
+    /// `Session/Authorize` for an authenticated session.
+    func authorize(_ request: AuthorizeRequest, session: AuthenticatedSession) async throws -> AuthorizeResponse {
+        let line = try Self.line(of: request)
+        var kind: LineKind?
+        if request.permission.isLineScoped, let line {
+            kind = try await lineKinds(companyID: session.principal.companyID)[line.value]
+        }
+        return Self.response(to: request, line: line, lineKind: kind, session: session)
+    }
+
+    /// ``authorize(_:session:)`` from memory; `.needsStore` if the company's lines are not cached.
+    func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<AuthorizeResponse> {
+        let line = try Self.line(of: request)
+        var kind: LineKind?
+        if request.permission.isLineScoped, let line {
+            guard let lines = registry.lines(companyID: session.principal.companyID) else { return .needsStore }
+            kind = lines[line.value]
+        }
+        return .answered(Self.response(to: request, line: line, lineKind: kind, session: session))
+    }
+
+    /// The line a request names, validated: required for line-scoped permissions, refused otherwise.
+    private static func line(of request: AuthorizeRequest) throws -> MSISDN? {
+        if request.permission.isLineScoped {
+            guard let text = request.line else {
+                throw RPCError.invalidArgument(field: "line", "\(request.permission) is checked against a line")
+            }
+            do { return try MSISDN(text, field: "line") } catch { throw error.rpcError }
+        } else if request.line != nil {
+            throw RPCError.invalidArgument(field: "line", "\(request.permission) does not take a line")
+        }
+        return nil
+    }
+
+    private static func response(to request: AuthorizeRequest, line: MSISDN?, lineKind: LineKind?, session: AuthenticatedSession) -> AuthorizeResponse {
+        let principal = session.principal
+        let decision = AuthorizationDecision.decide(permission: request.permission, profile: principal.profile, ownLine: principal.line,
+                                                    line: line?.value, companyLineKind: lineKind)
+        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal.principal)
+    }
+
+    /// The kinds of a company's lines, cached.
+    func lineKinds(companyID: String) async throws -> [String: LineKind] {
+        if let cached = registry.lines(companyID: companyID) { return cached }
+        let generation = registry.generation
+        let lines = try await store.lineKinds(companyID: companyID)
+        registry.insert(lines: lines, companyID: companyID, loadedAt: generation)
+        return lines
+    }
+}

@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["WebProfilesServer", "WebProfilesDomain"],
+            dependencies: ["WebProfilesServer", "WebProfilesDomain", "WebProfilesAPI", "WebProfilesWire", "CBOR"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -25,12 +25,13 @@ struct SessionService {
         router.register(SessionAPI.activate, on: [.api]) { request, _ in
             ActivateResponse(principal: try await directory.activate(code: request.activationCode, password: request.password).principal)
         }
-        router.register(SessionAPI.whoami, on: [.api], immediate: { _, context in
+        // Needs nothing beyond the session: answered on the event loop whenever the session is cached.
+        @Sendable func whoami(_ context: CallContext) throws -> WhoamiResponse {
             let session = try context.requireSession()
             return WhoamiResponse(principal: session.principal.principal, session: directory.sessionInfo(session))
-        }) { _, context in
-            let session = try context.requireSession()
-            return WhoamiResponse(principal: session.principal.principal, session: directory.sessionInfo(session))
+        }
+        router.register(SessionAPI.whoami, on: [.api], immediate: { _, context in try whoami(context) }) { _, context in
+            try whoami(context)
         }
         // The hot path: answered on the event loop when the session, its registration and the
         // company's lines are cached.

@@ -1,4 +1,3 @@
-import Logging
 import WebProfilesStore
 import WebProfilesTransport
 import WebProfilesWire

@@ -1,0 +1,28 @@
+import CBOR
+import Testing
+import WebProfilesAPI
+import WebProfilesDomain
+@testable import WebProfilesServer
+import WebProfilesWire
+
+/// The fast path's answer must be byte for byte the answer the slow path encodes.
+@Suite("Pre-encoded Authorize answer")
+struct PreencodedAuthorizeResponseTests {
+    @Test(arguments: [Profile.legalRepresentative, .adminLight, .deviceUser, .user], [true, false])
+    func encodesExactlyAsTheAuthorizeResponse(profile: Profile, allowed: Bool) throws {
+        let principal = Principal(
+            registrationId: "b01d13bd-df9b-476f-82c9-8b3bea4fed71", companyId: "684bcfc5-bf5e-4898-9f3c-8295f496f8d9",
+            companyName: "Rossi S.r.l.", username: "anna.bianchi", displayName: "Anna Bianchi", profile: profile,
+            referent: profile == .adminLight ? "Referente mobile" : nil, line: profile == .deviceUser ? "+393331234567" : nil,
+            permissions: PermissionTable.permissions(of: profile)
+        )
+        let reason = allowed ? "granted" : "not held by this profile"
+        let slow = try Payload.encode(ResponseEnvelope(message: AuthorizeResponse(allowed: allowed, reason: reason, principal: principal)))
+        let fast = try Payload.encode(ResponseEnvelope(message: PreencodedAuthorizeResponse(
+            allowed: allowed, reason: reason, principal: try CBOREncodedValue(encoding: principal))))
+        #expect(fast == slow)
+        // And a client decodes it into the same answer.
+        let decoded = try CBORDecoder().decode(AuthorizeResponse.self, from: try Payload.document(fast), key: messageKey)
+        #expect(decoded.principal == principal && decoded.allowed == allowed && decoded.reason == reason)
+    }
+}

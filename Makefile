@@ -1,5 +1,6 @@
 # Convenience targets; scripts/run.sh and scripts/test.sh are the two commands of the README.
 #
+#   make bench                         # side-by-side benchmarks, writes BENCHMARKS.md (Benchmarks/run.sh)
 #   make install DESTDIR=/tmp/stage    # binaries, units, sysusers/tmpfiles, catalog, config, man pages
 #   make man                           # regenerate man/ from the --help texts
 
@@ -9,13 +10,16 @@ CONFIGURATION ?= release
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SWIFT_BUILD = swift build -c $(CONFIGURATION)
 
-.PHONY: run test build release install man clean
+.PHONY: run test bench build release install man clean
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh
+
+bench:
+	Benchmarks/run.sh
 
 build:
 	swift build

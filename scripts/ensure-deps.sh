@@ -9,6 +9,10 @@ if [[ "${1:-}" == "--test" ]]; then
     # The real-systemd tests: socket activation, journald, nspawn.
     debian_packages+=(make systemd systemd-container dbus util-linux)
 fi
+if [[ "${1:-}" == "--bench" ]]; then
+    # Benchmarks/run.sh: the C floor, the Redis peer, CPU pinning, and the Python client.
+    debian_packages+=(make gcc libc6-dev redis-server redis-tools util-linux)
+fi
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
@@ -20,6 +24,13 @@ if ((${#missing[@]})); then
     [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--bench" ]]; then
+    if ! python3 -c "import cbor2" 2>/dev/null; then
+        echo "ensure-deps: installing Python packages: cbor2" >&2
+        python3 -m pip install -q cbor2 2>/dev/null || python3 -m pip install -q --break-system-packages cbor2
+    fi
 fi
 
 if [[ "${1:-}" == "--test" ]]; then

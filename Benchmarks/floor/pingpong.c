@@ -1,8 +1,8 @@
-/* The floor: a minimal ping-pong over a Unix stream socket. A forked echo server and a client
- * exchange fixed-size messages one at a time; prints round trips per second and latency
- * percentiles in microseconds, as `key=value` on one line.
+/* The floor: a minimal ping-pong over a Unix stream socket. A forked server answers each
+ * REQUEST_BYTES message with RESPONSE_BYTES, one at a time, with blocking read/write; prints
+ * round trips per second and latency percentiles in microseconds as one JSON object.
  *
- *   cc -O2 -o pingpong pingpong.c && ./pingpong SIZE SECONDS
+ *   cc -O2 -o pingpong pingpong.c && ./pingpong REQUEST_BYTES RESPONSE_BYTES SECONDS
  */
 #include <errno.h>
 #include <signal.h>
@@ -37,21 +37,26 @@ static int compare(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    size_t size = argc > 1 ? (size_t)atol(argv[1]) : 128;
-    double seconds = argc > 2 ? atof(argv[2]) : 3;
+    if (argc != 4 || atol(argv[1]) <= 0 || atol(argv[2]) <= 0 || atof(argv[3]) <= 0) {
+        fprintf(stderr, "usage: %s REQUEST_BYTES RESPONSE_BYTES SECONDS\n", argv[0]);
+        return 64;
+    }
+    size_t request = (size_t)atol(argv[1]), response = (size_t)atol(argv[2]);
+    double seconds = atof(argv[3]);
+    size_t size = request > response ? request : response;
     char path[] = "/tmp/pingpong-XXXXXX";
     if (!mkdtemp(path)) { perror("mkdtemp"); return 1; }
     char sock_path[128];
     snprintf(sock_path, sizeof sock_path, "%s/s", path);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    strncpy(addr.sun_path, sock_path, sizeof addr.sun_path - 1);
+    memcpy(addr.sun_path, sock_path, strlen(sock_path) + 1);
     int listener = socket(AF_UNIX, SOCK_STREAM, 0);
     if (bind(listener, (struct sockaddr *)&addr, sizeof addr) || listen(listener, 1)) { perror("bind"); return 1; }
     pid_t child = fork();
     if (child == 0) {
         int c = accept(listener, NULL, NULL);
         char *buf = malloc(size);
-        while (full_io(c, buf, size, 0) == 0 && full_io(c, buf, size, 1) == 0) {}
+        while (full_io(c, buf, request, 0) == 0 && full_io(c, buf, response, 1) == 0) {}
         _exit(0);
     }
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -63,7 +68,7 @@ int main(int argc, char **argv) {
     for (;;) {
         double t0 = now();
         if (t0 >= end) break;
-        if (full_io(fd, buf, size, 1) || full_io(fd, buf, size, 0)) { perror("io"); return 1; }
+        if (full_io(fd, buf, request, 1) || full_io(fd, buf, response, 0)) { perror("io"); return 1; }
         double t1 = now();
         if (t0 >= warm_end && count < cap) lat[count++] = (t1 - t0) * 1e6;
     }
@@ -73,6 +78,9 @@ int main(int argc, char **argv) {
     unlink(sock_path);
     rmdir(path);
     qsort(lat, count, sizeof(double), compare);
-    printf("calls_per_second=%.0f p50_us=%.2f p99_us=%.2f calls=%zu\n", count / seconds, lat[count / 2], lat[(size_t)(count * 0.99)], count);
+    if (count == 0) { fprintf(stderr, "no round trips measured\n"); return 1; }
+    printf("{\"callsPerSecond\": %.0f, \"p50Micros\": %.2f, \"p99Micros\": %.2f, \"calls\": %zu, "
+           "\"requestBytes\": %zu, \"responseBytes\": %zu}\n",
+           count / seconds, lat[(count - 1) / 2], lat[(size_t)((count - 1) * 0.99)], count, request, response);
     return 0;
 }

@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target of ours compiles with (as in the main package): Swift 6 language mode,
+/// the default of this tools version, plus explicit `any` and imports visible only where declared.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Benchmarks of webprofiled, kept out of the main package so that its build never pulls in
+/// grpc-swift or the benchmark harness.
+///
+/// - `Micro` (Benchmarks/Micro): ordo-one/benchmark micro-benchmarks of the wire codecs, the
+///   frame decoder and the permission check; run with `swift package benchmark`.
+/// - `grpc-authorize-peer`: the daemon's `Session/Authorize` logic served over gRPC (HTTP/2 on a
+///   Unix socket, JSON messages) and a load generator for it, to compare against the daemon's own
+///   protocol under `webprofilectl bench authorize`.
+/// - `webprofiles-seed`: fills a database for the scale run (never installed, so never
+///   reachable in production).
+/// - `argon2-rate`: raw Argon2id verifications/s through the daemon's hasher, next to Login.
+let package = Package(
+    name: "webprofiled-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "webprofiled", path: ".."),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        // Only the malloc interposer (the malloc metrics). The other default trait,
+        // "RuntimeInterposer", adds a Linux/Swift 6.3 dependency (swift-runtime-interposer) that
+        // only the ARC metrics (retain/release counts) use, and Micro measures none of them.
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: Micro-benchmarks
+        // The benchmark plugin only runs executable targets whose directory sits in a directory
+        // named "Benchmarks" (Plugins/BenchmarkCommandPlugin), hence Benchmarks/Benchmarks/Micro.
+        .executableTarget(
+            name: "Micro",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CBOR", package: "webprofiled"),
+                .product(name: "WebProfilesWire", package: "webprofiled"),
+                .product(name: "WebProfilesAPI", package: "webprofiled"),
+                .product(name: "WebProfilesDomain", package: "webprofiled"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Micro",
+            swiftSettings: strictSettings,
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+
+        // MARK: gRPC comparison peer
+        .executableTarget(
+            name: "grpc-authorize-peer",
+            dependencies: [
+                .product(name: "WebProfilesServer", package: "webprofiled"),
+                .product(name: "WebProfilesStore", package: "webprofiled"),
+                .product(name: "WebProfilesAPI", package: "webprofiled"),
+                .product(name: "WebProfilesDomain", package: "webprofiled"),
+                .product(name: "WebProfilesWire", package: "webprofiled"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Database seeding
+        .executableTarget(
+            name: "webprofiles-seed",
+            dependencies: [
+                .product(name: "WebProfilesStore", package: "webprofiled"),
+                .product(name: "WebProfilesServer", package: "webprofiled"),
+                .product(name: "WebProfilesDomain", package: "webprofiled"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Raw Argon2id rate
+        .executableTarget(
+            name: "argon2-rate",
+            dependencies: [
+                .product(name: "WebProfilesServer", package: "webprofiled"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""The side-by-side benchmark run behind `make bench` (Benchmarks/run.sh builds first).
+
+In one run, on this machine: the C ping-pong floor, Redis, the gRPC peer, webprofiled
+(Authorize, Login, Authorize under a login storm), the scale run and the micro-benchmarks.
+Each load runs --repetitions times; the tables give medians. Writes BENCHMARKS.md.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build", "release")
+PEER_BIN = os.path.join(ROOT, "Benchmarks", ".build", "release")
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Interop"))
+import wp_client  # noqa: E402  (the Python client written from Protocol/PROTOCOL.md)
+
+LINE = "+393331234567"
+PERMISSION = "line.manage"
+REP_PASSWORD = "Bench-Rep-Secret-2026"
+USER_PASSWORD = "Bench-User-Secret-2026"
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def run(argv, input_text=None, check=True, env=None):
+    result = subprocess.run(argv, input=input_text, capture_output=True, text=True, env=env)
+    if check and result.returncode != 0:
+        raise SystemExit(f"bench: command failed ({result.returncode}): {' '.join(argv)}\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def pinned(argv, cpu):
+    """argv run on one CPU (`taskset -c`), or as is."""
+    return ["taskset", "-c", str(cpu), *argv] if cpu is not None else argv
+
+
+def process_cpu_seconds(pid):
+    """User + system CPU time a running process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CPUMeter:
+    """CPU time per call of a server process and of the load generators (child processes that
+    ended) over one load: the cost of a call on each side, which bounds calls/s when both share
+    the machine's cores."""
+
+    def __init__(self, server_pid):
+        self.server_pid = server_pid
+        self.server = process_cpu_seconds(server_pid)
+        self.client = children_cpu_seconds()
+
+    def per_call(self, result, calls):
+        result["serverCPUMicros"] = (process_cpu_seconds(self.server_pid) - self.server) / calls * 1e6
+        result["clientCPUMicros"] = (children_cpu_seconds() - self.client) / calls * 1e6
+        return result
+
+
+def median_of(samples):
+    """Per-key medians of a list of dicts of numbers."""
+    return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+
+
+def repeat(times, measure):
+    samples = []
+    for _ in range(times):
+        samples.append(measure())
+    return median_of(samples), samples
+
+
+# MARK: processes
+
+class Daemon:
+    """A webprofiled from .build/release on its own state folder, started with a NOTIFY_SOCKET
+    so the time to READY=1 is measured as systemd would see it."""
+
+    def __init__(self, state, database=None, cpu=None, extra=()):
+        self.state = state
+        os.makedirs(state, exist_ok=True)
+        self.socket = os.path.join(state, "webprofiled.sock")
+        self.operator_socket = os.path.join(state, "operator.sock")
+        notify_path = os.path.join(state, "notify.sock")
+        if os.path.exists(notify_path):
+            os.unlink(notify_path)
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(notify_path)
+        notify.settimeout(60)
+        argv = [os.path.join(BIN, "webprofiled"), "--state-directory", state, *extra]
+        if database:
+            argv += ["--database", database]
+        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+        self.log_file = open(os.path.join(state, "daemon.log"), "ab")
+        started = time.monotonic()
+        self.process = subprocess.Popen(pinned(argv, cpu), stdout=self.log_file, stderr=self.log_file, env=env)
+        try:
+            while True:
+                message = notify.recv(4096).decode()
+                if "READY=1" in message.split("\n"):
+                    break
+        except socket.timeout:
+            self.stop()
+            raise SystemExit(f"bench: webprofiled sent no READY=1 within 60 s; see {state}/daemon.log")
+        self.seconds_to_ready = time.monotonic() - started
+        notify.close()
+
+    def ctl(self, *args, input_text=None, token=None):
+        argv = [os.path.join(BIN, "webprofilectl"), "--socket", self.socket, "--operator-socket", self.operator_socket]
+        if token:
+            argv += ["--token", token]
+        return run(argv + list(args), input_text=input_text).strip()
+
+    def rss_kib(self):
+        """(VmRSS, VmHWM) of the daemon in KiB."""
+        values = {}
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    values[key] = int(value.split()[0])
+        return values["VmRSS"], values["VmHWM"]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+
+def bench_ctl(daemon, kind, token, connections, inflight, duration, warmup=1, cpu=None, extra=()):
+    argv = [os.path.join(BIN, "webprofilectl"), "--socket", daemon.socket, "--json"]
+    if token:
+        argv += ["--token", token]
+    argv += ["bench", kind, "--connections", str(connections), "--inflight", str(inflight),
+             "--duration", str(duration), "--warmup", str(warmup), *extra]
+    meter = CPUMeter(daemon.process.pid)
+    result = pick(json.loads(run(pinned(argv, cpu))))
+    # Warm-up calls are not in the latency samples but cost CPU: count them at the same rate.
+    return meter.per_call(result, result["callsPerSecond"] * (duration + warmup))
+
+
+def pick(result):
+    return {"callsPerSecond": result["callsPerSecond"], "p50Micros": result["p50Micros"], "p99Micros": result["p99Micros"]}
+
+
+def set_up_company(daemon):
+    """A company with its Legal Representative (who logs in) and a Device User on a line,
+    through the CLI as an operator and the representative would. Returns the tokens."""
+    company, rep_code = daemon.ctl(
+        "operator", "company", "create", "--name", "Bench S.r.l.", "--vat", "01234567897",
+        "--rep-name", "Mario Rossi", "--rep-fiscal-code", "RSSMRA80A01H501U", "--rep-email", "mario@bench.example",
+        "--rep-username", "mario.rossi", "--field", "company.companyId", "--field", "activationCode").split()
+    daemon.ctl("operator", "lines", "add", company, LINE)
+    daemon.ctl("activate", rep_code, "--password-stdin", input_text=REP_PASSWORD + "\n")
+    rep_token = daemon.ctl("login", "mario.rossi", "--password-stdin", input_text=REP_PASSWORD + "\n")
+    _, user_code = daemon.ctl(
+        "users", "register", "device.user", "--display-name", "Device User", "--email", "device@bench.example",
+        "--profile", "deviceUser", "--line", LINE, "--field", "registration.registrationId", "--field", "activationCode",
+        token=rep_token).split()
+    daemon.ctl("activate", user_code, "--password-stdin", input_text=USER_PASSWORD + "\n")
+    user_token = daemon.ctl("login", "device.user", "--password-stdin", input_text=USER_PASSWORD + "\n")
+    allowed = json.loads(daemon.ctl("--json", "authorize", PERMISSION, "--line", LINE, token=user_token))
+    assert allowed["allowed"], f"the benchmark's Authorize must be allowed: {allowed}"
+    return rep_token, user_token
+
+
+def frame_sizes(daemon, token):
+    """Bytes of the Authorize REQUEST and RESPONSE frames, as the Python client sends them."""
+    connection = wp_client.Connection(daemon.socket)
+    connection.hello()
+    payload = wp_client.cbor2.dumps({"method": "webprofiles.v1.Session/Authorize",
+                                     "message": {"permission": PERMISSION, "line": LINE},
+                                     "metadata": {"authorization": f"Bearer {token}"}})
+    connection.send(wp_client.REQUEST, payload, 1)
+    response = connection.read_frame()
+    connection.close()
+    assert response.status == 0, response.status_name
+    return 12 + len(payload), 12 + len(response.payload)
+
+
+# MARK: peers
+
+def floor(request_bytes, response_bytes, duration, cpu):
+    binary = os.path.join(tempfile.gettempdir(), "webprofiles-pingpong")
+    if not os.path.exists(binary):
+        compiler = shutil.which("cc") or shutil.which("clang")
+        run([compiler, "-O2", "-o", binary, os.path.join(ROOT, "Benchmarks", "floor", "pingpong.c")])
+    return pick(json.loads(run(pinned([binary, str(request_bytes), str(response_bytes), str(duration)], cpu))))
+
+
+class Redis:
+    def __init__(self, folder):
+        self.socket = os.path.join(folder, "redis.sock")
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", "0", "--unixsocket", self.socket, "--unixsocketperm", "700",
+             "--save", "", "--appendonly", "no", "--logfile", os.path.join(folder, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not os.path.exists(self.socket):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit("bench: redis-server did not start")
+            time.sleep(0.05)
+        run(["redis-cli", "-s", self.socket, "set", "key:__rand_int__", "x"])
+        self.version = run(["redis-server", "--version"]).split()[2].removeprefix("v=")
+
+    def get(self, clients, pipeline, duration):
+        def once(requests):
+            meter = CPUMeter(self.process.pid)
+            out = run(["redis-benchmark", "-s", self.socket, "-t", "get", "-n", str(requests), "-c", str(clients),
+                       "-P", str(pipeline), "--csv"])
+            rows = [line for line in out.splitlines() if line.startswith('"GET"')]
+            fields = [float(f.strip('"')) for f in rows[-1].split(",")[1:]]
+            # "rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+            return meter.per_call({"callsPerSecond": fields[0], "p50Micros": fields[3] * 1000, "p99Micros": fields[5] * 1000}, requests)
+        calibration = once(20_000 * pipeline)
+        return once(max(20_000, int(calibration["callsPerSecond"] * duration)))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(20)
+
+
+class GRPCPeer:
+    def __init__(self, folder, database, cpu=None):
+        self.socket = os.path.join(folder, "grpc.sock")
+        self.process = subprocess.Popen(
+            pinned([os.path.join(PEER_BIN, "grpc-authorize-peer"), "serve", "--socket", self.socket, "--database", database], cpu),
+            stdout=subprocess.PIPE, stderr=open(os.path.join(folder, "grpc.log"), "ab"), text=True)
+        line = self.process.stdout.readline()
+        if "ready" not in line:
+            raise SystemExit(f"bench: the gRPC peer did not start: {line!r}; see {folder}/grpc.log")
+
+    def load(self, token, connections, inflight, duration, warmup=1, cpu=None):
+        argv = [os.path.join(PEER_BIN, "grpc-authorize-peer"), "load", "--socket", self.socket, "--token", token,
+                "--permission", PERMISSION, "--line", LINE, "--connections", str(connections), "--inflight", str(inflight),
+                "--duration", str(duration), "--warmup", str(warmup), "--json"]
+        meter = CPUMeter(self.process.pid)
+        result = pick(json.loads(run(pinned(argv, cpu))))
+        return meter.per_call(result, result["callsPerSecond"] * (duration + warmup))
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(20)
+
+
+def argon2_rate(duration, threads):
+    argv = [os.path.join(PEER_BIN, "argon2-rate"), "--threads", str(threads), "--duration", str(duration), "--json"]
+    return json.loads(run(argv))
+
+
+# MARK: the run
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    swift = run(["swift", "--version"], check=False).splitlines()
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "swift": next((l for l in swift if "Swift version" in l), "unknown").strip()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repetitions", type=int, default=3, help="runs of each load; tables give medians (default 3)")
+    parser.add_argument("--duration", type=float, default=5, help="seconds of each load after 1 s of warm-up (default 5)")
+    parser.add_argument("--scale-registrations", type=int, default=1_000_000, help="registrations of the scale run (default 1,000,000)")
+    parser.add_argument("--scale-companies", type=int, default=10_000, help="companies of the scale run (default 10,000)")
+    parser.add_argument("--scale-sessions", type=int, default=100_000, help="live sessions of the scale run (default 100,000)")
+    parser.add_argument("--skip-micro", action="store_true", help="leave the micro-benchmarks out")
+    parser.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"), help="the report (default BENCHMARKS.md)")
+    parser.add_argument("--json-output", default=os.path.join(ROOT, "Benchmarks", "results.json"),
+                        help="the raw results (default Benchmarks/results.json)")
+    parser.add_argument("--render-only", metavar="RESULTS_JSON",
+                        help="run nothing: write the report again from the results of an earlier run "
+                             "(e.g. after editing Benchmarks/ANALYSIS.md)")
+    args = parser.parse_args()
+    if args.repetitions < 1 or args.duration <= 0:
+        parser.error("--repetitions must be ≥ 1 and --duration > 0")
+    if args.render_only:
+        import report  # noqa: E402  (next to this file)
+        with open(args.render_only) as results_file:
+            results = json.load(results_file)
+        with open(args.output, "w") as out:
+            out.write(report.render(results))
+        log(f"wrote {args.output} from {args.render_only}")
+        return
+
+    reps, duration = args.repetitions, args.duration
+    folder = tempfile.mkdtemp(prefix="webprofiles-bench-")
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               "machine": machine(), "repetitions": reps, "duration": duration}
+    log(f"working in {folder}; {reps} repetitions of {duration} s per load")
+
+    # 1. webprofiled on a small database.
+    daemon = Daemon(os.path.join(folder, "small"))
+    redis = grpc = None
+    try:
+        rep_token, user_token = set_up_company(daemon)
+        request_bytes, response_bytes = frame_sizes(daemon, user_token)
+        results["frames"] = {"request": request_bytes, "response": response_bytes}
+        side = results["side"] = {}
+
+        def measure(key, function):
+            log(f"{key} …")
+            side[key], _ = repeat(reps, function)
+            log(f"{key}: {side[key]}")
+
+        measure("floor 1x1", lambda: floor(request_bytes, response_bytes, duration, None))
+        measure("floor 1x1 one core", lambda: floor(request_bytes, response_bytes, duration, 0))
+        measure("webprofiled 1x1", lambda: bench_ctl(daemon, "authorize", user_token, 1, 1, duration,
+                                                    extra=("--permission", PERMISSION, "--line", LINE)))
+        results["small_rss_kib"] = daemon.rss_kib()
+        daemon.stop()
+        # The same on one core: daemon and client share CPU 0, like the floor's one-core row.
+        daemon = Daemon(os.path.join(folder, "small"), cpu=0)
+        measure("webprofiled 1x1 one core", lambda: bench_ctl(daemon, "authorize", user_token, 1, 1, duration, cpu=0,
+                                                             extra=("--permission", PERMISSION, "--line", LINE)))
+        daemon.stop()
+        daemon = Daemon(os.path.join(folder, "small"))
+        for connections, inflight in ((50, 1), (50, 16)):
+            measure(f"webprofiled {connections}x{inflight}", lambda: bench_ctl(
+                daemon, "authorize", user_token, connections, inflight, duration, extra=("--permission", PERMISSION, "--line", LINE)))
+
+        redis = Redis(folder)
+        results["redis_version"] = redis.version
+        for clients, pipeline in ((1, 1), (50, 1), (50, 16)):
+            measure(f"redis {clients}x{pipeline}", lambda: redis.get(clients, pipeline, duration))
+        redis.stop()
+        redis = None
+
+        grpc = GRPCPeer(folder, os.path.join(daemon.state, "webprofiled.sqlite"))
+        for connections, inflight in ((1, 1), (50, 1), (50, 16)):
+            measure(f"grpc {connections}x{inflight}", lambda: grpc.load(user_token, connections, inflight, duration))
+        grpc.stop()
+        grpc = GRPCPeer(folder, os.path.join(daemon.state, "webprofiled.sqlite"), cpu=0)
+        measure("grpc 1x1 one core", lambda: grpc.load(user_token, 1, 1, duration, cpu=0))
+        grpc.stop()
+        grpc = None
+
+        # 2. Login against raw Argon2id with the daemon's parameters and pool size.
+        threads = os.cpu_count()
+        measure("argon2 raw", lambda: argon2_rate(duration, threads))
+        login_load = ("--username", "mario.rossi", "--password-stdin")
+
+        def login():
+            argv = [os.path.join(BIN, "webprofilectl"), "--socket", daemon.socket, "--json", "bench", "login",
+                    "--connections", "4", "--inflight", str(4 * threads), "--duration", str(duration), "--warmup", "1", *login_load]
+            return pick(json.loads(run(argv, input_text=REP_PASSWORD + "\n")))
+        measure("login", login)
+
+        # 3. Authorize while a login storm saturates the hashing pool.
+        def storm():
+            argv = [os.path.join(BIN, "webprofilectl"), "--socket", daemon.socket, "--json", "bench", "login",
+                    "--connections", "4", "--inflight", str(8 * threads), "--duration", str(duration + 2), "--warmup", "0", *login_load]
+            storm_process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            storm_process.stdin.write(REP_PASSWORD + "\n")
+            storm_process.stdin.close()
+            time.sleep(1)
+            during = bench_ctl(daemon, "authorize", user_token, 1, 1, duration, warmup=0.5,
+                               extra=("--permission", PERMISSION, "--line", LINE))
+            storm_result = json.loads(storm_process.stdout.read())
+            if storm_process.wait() != 0:
+                raise SystemExit("bench: the login storm failed")
+            during["stormLoginsPerSecond"] = storm_result["callsPerSecond"]
+            return during
+        measure("webprofiled 1x1 during login storm", storm)
+    finally:
+        daemon.stop()
+        if redis:
+            redis.stop()
+        if grpc:
+            grpc.stop()
+
+    # 4. The scale run.
+    scale = results["scale"] = {}
+    database = os.path.join(folder, "scale", "webprofiled.sqlite")
+    os.makedirs(os.path.dirname(database))
+    log("seeding the scale database …")
+    started = time.monotonic()
+    seed = json.loads(run([os.path.join(PEER_BIN, "webprofiles-seed"), "--database", database,
+                           "--companies", str(args.scale_companies), "--registrations", str(args.scale_registrations),
+                           "--sessions", str(args.scale_sessions), "--json"]))
+    scale["seed_seconds"] = time.monotonic() - started
+    scale["counts"] = {"companies": args.scale_companies, "registrations": args.scale_registrations, "sessions": args.scale_sessions}
+    sample = seed["sample"]
+    ready = []
+    for _ in range(reps):
+        daemon = Daemon(os.path.join(folder, "scale"), database=database)
+        ready.append(daemon.seconds_to_ready)
+        daemon.stop()
+    scale["seconds_to_ready"] = statistics.median(ready)
+    # The small database's daemon runs next to the big one and the two are measured in turns,
+    # so the ratio compares like with like.
+    daemon = Daemon(os.path.join(folder, "scale"), database=database)
+    small = Daemon(os.path.join(folder, "small"))
+    try:
+        log("scale: Authorize 1x1, small and big database in turns …")
+        small_runs, big_runs = [], []
+        for _ in range(reps):
+            small_runs.append(bench_ctl(small, "authorize", user_token, 1, 1, duration, extra=("--permission", PERMISSION, "--line", LINE)))
+            big_runs.append(bench_ctl(daemon, "authorize", sample["token"], 1, 1, duration,
+                                      extra=("--permission", sample["permission"], "--line", sample["line"])))
+        scale["authorize_small"], scale["authorize"] = median_of(small_runs), median_of(big_runs)
+        log(f"scale: Authorize {scale['authorize']} against {scale['authorize_small']}")
+        log("scale: ListRegistrations …")
+        scale["list"], _ = repeat(reps, lambda: bench_ctl(daemon, "list-registrations", sample["adminToken"], 1, 1, duration))
+        log(f"scale: ListRegistrations {scale['list']}")
+        scale["rss_kib"], scale["hwm_kib"] = daemon.rss_kib()
+    finally:
+        daemon.stop()
+        small.stop()
+    scale["database_bytes"] = sum(os.path.getsize(database + suffix) for suffix in ("", "-wal", "-shm") if os.path.exists(database + suffix))
+
+    # 5. Micro-benchmarks (ordo-one/benchmark).
+    if not args.skip_micro:
+        log("micro-benchmarks …")
+        results["micro"] = run(["swift", "package", "--package-path", os.path.join(ROOT, "Benchmarks"),
+                                "--allow-writing-to-package-directory", "benchmark", "--target", "Micro",
+                                "--format", "markdown", "--no-progress"])
+        with open(os.path.join(ROOT, "Benchmarks", "micro-results.md"), "w") as out:
+            out.write(f"# Micro-benchmark results, {results['date']}\n\nProduced by `make bench`; summarised in BENCHMARKS.md.\n\n")
+            out.write(results["micro"])
+
+    with open(args.json_output, "w") as out:
+        json.dump(results, out, indent=2)
+    import report  # noqa: E402  (next to this file)
+    with open(args.output, "w") as out:
+        out.write(report.render(results))
+    log(f"wrote {args.output}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

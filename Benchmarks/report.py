@@ -1,0 +1,156 @@
+"""Renders the results of Benchmarks/bench.py as BENCHMARKS.md (tables, ratios, targets)."""
+import os
+import re
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+ROWS = [
+    # key, system, configuration, command
+    ("floor 1x1", "C ping-pong (floor)", "1 connection × 1", "Benchmarks/floor/pingpong.c REQ RESP SECONDS"),
+    ("floor 1x1 one core", "C ping-pong (floor)", "1 × 1, both on CPU 0", "taskset -c 0 pingpong REQ RESP SECONDS"),
+    ("redis 1x1", "Redis GET", "1 client", "redis-benchmark -s SOCK -t get -c 1"),
+    ("redis 50x1", "Redis GET", "50 clients", "redis-benchmark -s SOCK -t get -c 50"),
+    ("redis 50x16", "Redis GET", "50 clients, pipeline 16", "redis-benchmark -s SOCK -t get -c 50 -P 16"),
+    ("grpc 1x1", "gRPC peer Authorize", "1 connection × 1", "grpc-authorize-peer load --connections 1 --inflight 1"),
+    ("grpc 1x1 one core", "gRPC peer Authorize", "1 × 1, both on CPU 0", "taskset -c 0 grpc-authorize-peer load …"),
+    ("grpc 50x1", "gRPC peer Authorize", "50 connections × 1", "grpc-authorize-peer load --connections 50 --inflight 1"),
+    ("grpc 50x16", "gRPC peer Authorize", "50 connections × 16", "grpc-authorize-peer load --connections 50 --inflight 16"),
+    ("webprofiled 1x1", "webprofiled Authorize", "1 connection × 1", "webprofilectl bench authorize --connections 1 --inflight 1"),
+    ("webprofiled 1x1 one core", "webprofiled Authorize", "1 × 1, both on CPU 0", "taskset -c 0 webprofilectl bench authorize …"),
+    ("webprofiled 50x1", "webprofiled Authorize", "50 connections × 1", "webprofilectl bench authorize --connections 50 --inflight 1"),
+    ("webprofiled 50x16", "webprofiled Authorize", "50 connections × 16", "webprofilectl bench authorize --connections 50 --inflight 16"),
+    ("webprofiled 1x1 during login storm", "webprofiled Authorize", "1 × 1 during a login storm", "bench authorize while bench login --inflight 8×cores runs"),
+    ("argon2 raw", "Argon2id (raw)", "daemon's parameters and pool size", "argon2-rate --threads CORES"),
+    ("login", "webprofiled Login", "4 connections × 4×cores", "webprofilectl bench login --connections 4 --inflight 4×cores"),
+]
+
+
+def micro_rows(markdown):
+    """(name, wall-clock p50, mallocs p50) of each benchmark in ordo-one/benchmark's markdown."""
+    rows = []
+    for block in re.split(r"\n### ", markdown)[1:]:
+        name = block.split("\n")[0].strip()
+        cells = {}
+        for line in block.split("\n"):
+            for metric in ("Time (wall clock)", "Malloc (total)"):
+                if line.startswith("| " + metric):
+                    row = [c.strip() for c in line.strip().strip("|").split("|")]
+                    value = row[3]
+                    # Times are in the unit the label names; the table gives nanoseconds.
+                    scale = {"(ns)": 1, "(μs)": 1_000, "(us)": 1_000, "(ms)": 1_000_000}
+                    for unit, factor in scale.items():
+                        if unit in row[0] and factor != 1:
+                            value = f"{int(value.replace(',', '')) * factor} (±{factor // 2})"
+                    cells[metric] = value
+        rows.append((name, cells.get("Time (wall clock)", "?"), cells.get("Malloc (total)", "?")))
+    return rows
+
+
+def number(value, digits=0):
+    return f"{value:,.{digits}f}"
+
+
+def render(r):
+    side = r["side"]
+    m = r["machine"]
+    out = []
+    out.append("# Benchmarks\n")
+    out.append(f"Produced by `make bench` (`Benchmarks/run.sh`) in one run on {r['date']}. Everything ran on the same machine, "
+               "one load at a time; load generators share the machine's cores with the server they load.\n")
+    out.append(f"- CPU: {m['cpu']}, {m['cores']} cores; Linux {m['kernel']}; {m['swift']}; Redis {r.get('redis_version', '?')}")
+    out.append(f"- Each figure is the median of {r['repetitions']} runs of {r['duration']:g} s (after 1 s of warm-up), "
+               "release builds. Latencies are round trips measured by the client.")
+    out.append(f"- Message sizes: the Authorize REQUEST frame is {r['frames']['request']} bytes and its RESPONSE "
+               f"{r['frames']['response']} bytes; the floor exchanges exactly these sizes.")
+    out.append("- \"one core\" rows pin the client and the server to CPU 0 (`taskset -c 0`): on this virtual machine a wake-up "
+               "across CPUs costs far more than one on the same CPU, so both placements are shown for the latency rows.\n")
+
+    out.append("## Side by side\n")
+    out.append("| System | Load | calls/s | p50 µs | p99 µs | server CPU µs/call | client CPU µs/call | Command |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---|")
+    for key, system, load, command in ROWS:
+        if key not in side:
+            continue
+        s = side[key]
+        cells = [number(s["callsPerSecond"])]
+        for field in ("p50Micros", "p99Micros", "serverCPUMicros", "clientCPUMicros"):
+            cells.append(number(s[field], 1) if field in s else "–")
+        out.append(f"| {system} | {load} | {' | '.join(cells)} | `{command}` |")
+    out.append("")
+    out.append("CPU per call is the user + system time the server process and the load generator used during the load, divided by "
+               "the calls made (warm-up included); on 2 shared cores, calls/s can never exceed 2 s / (server + client CPU per call).\n")
+
+    targets = []
+
+    def target(name, measured, ratio, goal, met):
+        targets.append((name, measured, ratio, goal, "met" if met else "**not met**"))
+
+    def ratio_row(name, a, b, key, goal_text, check, fmt=lambda x: f"{x:.2f}×"):
+        if a in side and b in side:
+            ratio = side[a][key] / side[b][key]
+            target(name, f"{number(side[a][key], 1)} vs {number(side[b][key], 1)}", fmt(ratio), goal_text, check(ratio))
+
+    ratio_row("Authorize 1×1 p50 / floor p50", "webprofiled 1x1", "floor 1x1", "p50Micros", "≤ 3×", lambda x: x <= 3)
+    ratio_row("same, both on one core", "webprofiled 1x1 one core", "floor 1x1 one core", "p50Micros", "≤ 3×", lambda x: x <= 3)
+    ratio_row("Authorize 50×1 calls/s / Redis 50 clients", "webprofiled 50x1", "redis 50x1", "callsPerSecond", "≥ 1×", lambda x: x >= 1)
+    ratio_row("Authorize 50×16 calls/s / Redis 50 clients P16", "webprofiled 50x16", "redis 50x16", "callsPerSecond", "≥ 0.3×", lambda x: x >= 0.3)
+    ratio_row("gRPC p50 / webprofiled p50 (1×1)", "grpc 1x1", "webprofiled 1x1", "p50Micros", "≥ 15×", lambda x: x >= 15)
+    ratio_row("same, both on one core", "grpc 1x1 one core", "webprofiled 1x1 one core", "p50Micros", "≥ 15×", lambda x: x >= 15)
+    ratio_row("webprofiled / gRPC calls/s (50×16)", "webprofiled 50x16", "grpc 50x16", "callsPerSecond", "≥ 5×", lambda x: x >= 5)
+    ratio_row("webprofiled / gRPC calls/s (50×1)", "webprofiled 50x1", "grpc 50x1", "callsPerSecond", "≥ 5×", lambda x: x >= 5)
+    ratio_row("Login / raw Argon2id hashes/s", "login", "argon2 raw", "callsPerSecond", "≥ 0.9×", lambda x: x >= 0.9)
+    ratio_row("Authorize p99 in a login storm / idle p99", "webprofiled 1x1 during login storm", "webprofiled 1x1", "p99Micros", "≤ 5×", lambda x: x <= 5)
+
+    scale = r.get("scale")
+    if scale:
+        small = scale["authorize_small"]["p50Micros"]
+        big = scale["authorize"]["p50Micros"]
+        target(f"Authorize p50 at {scale['counts']['registrations']:,} registrations / small database",
+               f"{big:.1f} vs {small:.1f} µs", f"{big / small:.2f}×", "≤ 1.2×", big / small <= 1.2)
+        target("ListRegistrations first page p99", f"{scale['list']['p99Micros'] / 1000:.2f} ms", "–", "≤ 5 ms", scale["list"]["p99Micros"] <= 5000)
+        target("daemon peak RSS (VmHWM) at scale", f"{scale['hwm_kib'] / 1024:.1f} MiB", "–", "≤ 256 MiB", scale["hwm_kib"] <= 256 * 1024)
+        target("start to READY=1 at scale", f"{scale['seconds_to_ready'] * 1000:.0f} ms", "–", "≤ 1 s", scale["seconds_to_ready"] <= 1)
+
+    out.append("## Targets\n")
+    out.append("| Target | Measured | Ratio | Goal | Status |")
+    out.append("|---|---|---:|---|---|")
+    for row in targets:
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+
+    if scale:
+        c = scale["counts"]
+        out.append("## Scale run\n")
+        out.append(f"`webprofiles-seed` (benchmark package only, never installed) filled a database with {c['companies']:,} companies, "
+                   f"{c['registrations']:,} registrations and {c['sessions']:,} live sessions in {scale['seed_seconds']:.0f} s.\n")
+        out.append("| Measure | Value |")
+        out.append("|---|---:|")
+        out.append(f"| database size (with -wal/-shm) | {scale['database_bytes'] / (1 << 20):,.1f} MiB |")
+        out.append(f"| start to READY=1 (median of {r['repetitions']} starts) | {scale['seconds_to_ready'] * 1000:.0f} ms |")
+        out.append(f"| Authorize 1×1 p50 / p99 | {scale['authorize']['p50Micros']:.1f} / {scale['authorize']['p99Micros']:.1f} µs |")
+        out.append(f"| same on the small database, measured in turns with it | {scale['authorize_small']['p50Micros']:.1f} / "
+                   f"{scale['authorize_small']['p99Micros']:.1f} µs |")
+        out.append(f"| Authorize 1×1 calls/s | {scale['authorize']['callsPerSecond']:,.0f} |")
+        out.append(f"| ListRegistrations first page (50) p50 / p99 | {scale['list']['p50Micros']:.1f} / {scale['list']['p99Micros']:.1f} µs |")
+        out.append(f"| daemon RSS after the loads / peak | {scale['rss_kib'] / 1024:.1f} / {scale['hwm_kib'] / 1024:.1f} MiB |")
+        if "small_rss_kib" in r:
+            out.append(f"| for comparison, small database: RSS / peak | {r['small_rss_kib'][0] / 1024:.1f} / {r['small_rss_kib'][1] / 1024:.1f} MiB |")
+        out.append("")
+
+    if r.get("micro"):
+        out.append("## Micro-benchmarks (ordo-one/benchmark)\n")
+        out.append("`swift package --package-path Benchmarks benchmark --target Micro`: CBOR (the wire format, as the daemon and its "
+                   "client encode and decode it) next to Foundation's JSONEncoder/JSONDecoder on the same Authorize messages (the "
+                   "gRPC peer's format), frame decoding and the permission check. Medians per operation; the full percentile "
+                   "tables are in `Benchmarks/micro-results.md`.\n")
+        out.append("| Benchmark | wall clock p50 (ns) | mallocs |")
+        out.append("|---|---:|---:|")
+        for name, wall, mallocs in micro_rows(r["micro"]):
+            out.append(f"| {name} | {wall} | {mallocs} |")
+        out.append("")
+
+    analysis = os.path.join(HERE, "ANALYSIS.md")
+    if os.path.exists(analysis):
+        with open(analysis) as f:
+            out.append(f.read().strip() + "\n")
+    return "\n".join(out)

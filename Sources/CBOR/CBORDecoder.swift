@@ -265,6 +265,45 @@ final class _CBORDecoder: Decoder {
             try childDecoder(key).decodeValue(type)
         }
 
+        // Optional fields: one lookup of the key instead of the three (`contains`, `decodeNil`,
+        // `decode`) of the protocol's default implementations. Absent, null and undefined are nil.
+        private func presentIndex(_ key: Key) -> Int? {
+            guard let i = valueIndex(key) else { return nil }
+            let kind = document.nodes[i].kind
+            return kind == .null || kind == .undefined ? nil : i
+        }
+
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            guard let i = presentIndex(key) else { return nil }
+            return try _CBORDecoder(document: document, index: i, parent: decoder, key: key).decodeValue(type)
+        }
+
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            guard let i = presentIndex(key) else { return nil }
+            if let value = try? decoder.decodeString(at: i) { return value }
+            return try childDecoder(key).decodeString()
+        }
+
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            guard let i = presentIndex(key) else { return nil }
+            if let value = try? decoder.decodeBool(at: i) { return value }
+            return try childDecoder(key).decodeBool()
+        }
+
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+            guard let i = presentIndex(key) else { return nil }
+            if let value = try? decoder.integer(Int.self, at: i) { return value }
+            let d = try childDecoder(key)
+            return try d.integer(Int.self, at: d.index)
+        }
+
+        func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? {
+            guard let i = presentIndex(key) else { return nil }
+            if let value = try? decoder.integer(UInt64.self, at: i) { return value }
+            let d = try childDecoder(key)
+            return try d.integer(UInt64.self, at: d.index)
+        }
+
         // Scalars are read straight from the value's node: no child decoder, no coding path. Only
         // a failure builds the child decoder, whose coding path names the field in the error.
         func decode(_ type: String.Type, forKey key: Key) throws -> String {

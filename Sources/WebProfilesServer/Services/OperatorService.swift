@@ -94,7 +94,7 @@ struct OperatorService {
             let counts = try await store.counts()
             let (seconds, attoseconds) = (ContinuousClock.now - startedAt).components
             return StatsResponse(companies: counts.companies, registrations: counts.registrations, activeRegistrations: counts.activeRegistrations,
-                                 liveSessions: counts.sessions, connections: connectionCount(),
+                                 liveSessions: counts.sessions, cachedSessions: directory.cachedSessionCount, connections: connectionCount(),
                                  uptimeSeconds: Double(seconds) + Double(attoseconds) / 1e18, version: webProfilesVersion)
         }
     }

@@ -16,7 +16,8 @@ enum MemoryAnswer<Value> {
 /// Each step exists twice: an asynchronous one that loads what is missing from the database,
 /// and a synchronous one that answers from the ``SessionRegistry`` alone, or says it cannot.
 /// The synchronous one runs on the connection's event loop (no task, no thread hop), so it
-/// only takes the registry's and the configuration's locks and never waits.
+/// does no I/O: it only takes the registry's and the configuration's locks, whose holders
+/// never do more than a few dictionary operations per item they touch.
 extension Directory {
     // MARK: Authenticating a bearer token
 
@@ -62,7 +63,7 @@ extension Directory {
             if case .unknown = use, record.expiresAt > now, now.timeIntervalSince(record.lastSeenAt) < idle {
                 // Raced with an invalidation: judge the record just read (it exists in the database).
                 use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                                  expiresAt: record.expiresAt, lastSeenAt: now, dirty: false))
+                                  expiresAt: record.expiresAt, lastSeenAt: now))
             }
         }
         guard case .live(let session) = use,
@@ -87,7 +88,8 @@ extension Directory {
 
     /// `Session/Authorize` for a bearer token: exactly what the RPC method runs (its session
     /// interceptor, then its handler), for embedding the same logic behind another transport.
-    /// - Throws: ``RPCError`` UNAUTHENTICATED or INVALID_ARGUMENT.
+    /// - Throws: ``RPCError`` UNAUTHENTICATED or INVALID_ARGUMENT, or the store's error when
+    ///   the database fails.
     public func authorize(token: String?, request: AuthorizeRequest) async throws -> AuthorizeResponse {
         try await authorize(request, session: try await authenticate(bearerToken: token))
     }

@@ -17,13 +17,15 @@ public final class SessionRegistry: Sendable {
         var createdAt: Date
         var expiresAt: Date
         var lastSeenAt: Date
-        /// Whether `lastSeenAt` moved since it was last written to the database.
-        var dirty: Bool
     }
 
     private struct State {
         var generation: UInt64 = 0
         var sessions: [String: CachedSession] = [:]
+        /// The last uses not yet written to the database, by session id: the periodic flush
+        /// swaps this out whole, so it never scans sessions under the lock the event loops take
+        /// on every call.
+        var dirty: [String: Date] = [:]
         var tokensByRegistration: [String: Set<String>] = [:]
         var principals: [String: CachedPrincipal] = [:]
         var companyLines: [String: [String: LineKind]] = [:]
@@ -46,7 +48,7 @@ public final class SessionRegistry: Sendable {
             if let generation, generation != state.generation { return }
             state.sessions[record.tokenHash] = CachedSession(
                 id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, dirty: false
+                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt
             )
             state.tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
         }
@@ -74,9 +76,31 @@ public final class SessionRegistry: Sendable {
                 return .expired
             }
             session.lastSeenAt = now
-            session.dirty = true
             state.sessions[tokenHash] = session
+            state.dirty[session.id] = now
             return .live(session)
+        }
+    }
+
+    /// A login: forgets the sessions it ended and caches the one it started, under one lock, so
+    /// the login's own removals do not count as a change that happened meanwhile. The new
+    /// session is cached only if nothing else changed since `generation` was read (before the
+    /// login's transaction).
+    func replaceSessions(ending endedHashes: [String], with record: SessionRecord, loadedAt generation: UInt64) {
+        state.withLock { state in
+            let unchanged = state.generation == generation
+            state.generation &+= 1
+            for hash in endedHashes {
+                if let session = state.sessions.removeValue(forKey: hash) {
+                    state.tokensByRegistration[session.registrationID]?.remove(hash)
+                }
+            }
+            guard unchanged else { return }
+            state.sessions[record.tokenHash] = CachedSession(
+                id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
+                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt
+            )
+            state.tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
         }
     }
 
@@ -103,12 +127,8 @@ public final class SessionRegistry: Sendable {
     /// The last-use times not yet written, marked clean.
     func takeDirty() -> [String: Date] {
         state.withLock { state in
-            var updates: [String: Date] = [:]
-            for (hash, session) in state.sessions where session.dirty {
-                updates[session.id] = session.lastSeenAt
-                state.sessions[hash]!.dirty = false
-            }
-            return updates
+            defer { state.dirty = [:] }
+            return state.dirty
         }
     }
 
@@ -159,19 +179,6 @@ public final class SessionRegistry: Sendable {
         state.withLock { state in
             state.generation &+= 1
             state.companyLines.removeValue(forKey: companyID)
-        }
-    }
-
-    /// Forgets sessions that are past their lifetime or idle timeout.
-    func removeExpired(now: Date, idleTimeout: TimeInterval) {
-        state.withLock { state in
-            let expired = state.sessions.filter { $0.value.expiresAt <= now || now.timeIntervalSince($0.value.lastSeenAt) >= idleTimeout }
-            guard !expired.isEmpty else { return }
-            state.generation &+= 1
-            for (hash, session) in expired {
-                state.sessions.removeValue(forKey: hash)
-                state.tokensByRegistration[session.registrationID]?.remove(hash)
-            }
         }
     }
 }

@@ -174,15 +174,19 @@ public struct StatsResponse: Codable, Sendable {
     public var registrations: Int
     public var activeRegistrations: Int
     public var liveSessions: Int
+    /// Sessions held in the daemon's memory (validated without the database).
+    public var cachedSessions: Int
     public var connections: Int
     public var uptimeSeconds: Double
     public var version: String
 
-    public init(companies: Int, registrations: Int, activeRegistrations: Int, liveSessions: Int, connections: Int, uptimeSeconds: Double, version: String) {
+    public init(companies: Int, registrations: Int, activeRegistrations: Int, liveSessions: Int, cachedSessions: Int, connections: Int,
+                uptimeSeconds: Double, version: String) {
         self.companies = companies
         self.registrations = registrations
         self.activeRegistrations = activeRegistrations
         self.liveSessions = liveSessions
+        self.cachedSessions = cachedSessions
         self.connections = connections
         self.uptimeSeconds = uptimeSeconds
         self.version = version

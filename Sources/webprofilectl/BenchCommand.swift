@@ -5,6 +5,7 @@ import NIOPosix
 import WebProfilesAPI
 import WebProfilesClient
 import WebProfilesDomain
+import WebProfilesWire
 
 /// `webprofilectl bench`: load tools that print throughput and latency percentiles.
 struct BenchCommand: AsyncParsableCommand {
@@ -67,6 +68,12 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
     @OptionGroup var load: LoadOptions
     @Option(help: "The permission to check.") var permission: String = "line.manage"
     @Option(help: "The line, for line permissions.") var line: String?
+    @Option(help: ArgumentHelp("A file of session tokens, one per line: the calls use them in turn (instead of one session), as a portal's many users would.",
+                               valueName: "path"))
+    var tokensFile: String?
+
+    /// The most tokens a --tokens-file may hold.
+    static let maxTokens = 10_000_000
 
     func validate() throws {
         guard let p = Permission(rawValue: permission) else { throw ValidationError("unknown permission \(permission)") }
@@ -75,12 +82,34 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            guard let token = global.sessionToken else { throw ValidationError("bench authorize needs a session token") }
             let request = AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line)
-            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token,
-                                              call: LoadCall(method: SessionAPI.authorize, request: request)).run()
+            var call = LoadCall(method: SessionAPI.authorize, request: request)
+            var token = global.sessionToken
+            if let tokensFile {
+                let tokens = try Self.readTokens(tokensFile)
+                call.rotatingMetadata = tokens.map { [Metadata.authorization: "Bearer \($0)"] }
+                token = tokens[0]
+            }
+            guard let token else { throw ValidationError("bench authorize needs a session token (--token, $WEBPROFILES_TOKEN, the saved one) or --tokens-file") }
+            let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token, call: call).run()
             try global.emit(result) { result.print(label: "Session/Authorize \(permission)") }
         }
+    }
+}
+
+extension BenchAuthorizeCommand {
+    /// The tokens of a --tokens-file: one per line, blank lines ignored, at least one.
+    static func readTokens(_ path: String) throws -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read --tokens-file \(path)") }
+        defer { try? handle.close() }
+        // Bounded before reading: a token line is under 64 bytes.
+        let limit = maxTokens * 64
+        let data = try handle.read(upToCount: limit + 1) ?? Data()
+        guard data.count <= limit else { throw ValidationError("--tokens-file \(path) holds more than \(maxTokens) tokens") }
+        let tokens = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !tokens.isEmpty else { throw ValidationError("--tokens-file \(path) holds no token") }
+        return tokens
     }
 }
 
@@ -138,9 +167,17 @@ struct BenchLoginCommand: AsyncParsableCommand {
 struct LoadCall<Request: Codable & Sendable, Response: Codable & Sendable>: Sendable {
     let method: MethodDescriptor<Request, Response>
     let request: Request
+    /// Metadata the calls take in turn (the `authorization` of many sessions); empty: the
+    /// client's own.
+    var rotatingMetadata: [[String: String]] = []
 
-    func run(on client: WebProfilesClient) async throws {
-        _ = try await client.call(method, request)
+    /// Makes call number `iteration` of a loop.
+    func run(on client: WebProfilesClient, iteration: Int = 0) async throws {
+        if rotatingMetadata.isEmpty {
+            _ = try await client.call(method, request)
+        } else {
+            _ = try await client.call(method, request, metadata: rotatingMetadata[iteration % rotatingMetadata.count])
+        }
     }
 }
 
@@ -169,10 +206,13 @@ struct LoadRunner<Request: Codable & Sendable, Response: Codable & Sendable>: Se
         let end = warmupEnd + .milliseconds(Int64(options.duration * 1000))
         let call = self.call
         let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for worker in workers {
-                for _ in 0..<options.inflight {
+            let loops = workers.count * options.inflight
+            for (w, worker) in workers.enumerated() {
+                for i in 0..<options.inflight {
+                    // Loops start spread over the rotating metadata, so together they use all of it.
+                    let first = (w * options.inflight + i) * max(1, call.rotatingMetadata.count / loops)
                     group.addTask(executorPreference: worker.executor) {
-                        try await worker.loop(call, countingFrom: warmupEnd, until: end)
+                        try await worker.loop(call, startingAt: first, countingFrom: warmupEnd, until: end)
                     }
                 }
             }
@@ -199,15 +239,17 @@ struct ConnectionWorker: Sendable {
 
     /// Calls back to back until `end`; returns the latencies (ns) of the calls started at or
     /// after `warmupEnd`.
-    func loop<Request, Response>(_ call: LoadCall<Request, Response>, countingFrom warmupEnd: ContinuousClock.Instant,
+    func loop<Request, Response>(_ call: LoadCall<Request, Response>, startingAt first: Int, countingFrom warmupEnd: ContinuousClock.Instant,
                                  until end: ContinuousClock.Instant) async throws -> [Int64] {
         let clock = ContinuousClock()
         var samples: [Int64] = []
         samples.reserveCapacity(1 << 16)
+        var skipped = 0
         while true {
             let start = clock.now
             if start >= end { break }
-            try await call.run(on: client)
+            try await call.run(on: client, iteration: first + samples.count + skipped)
+            if start < warmupEnd { skipped += 1 }
             if start >= warmupEnd {
                 let elapsed = clock.now - start
                 samples.append(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)

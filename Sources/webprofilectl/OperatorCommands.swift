@@ -182,7 +182,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 let s = try await global.operatorCall(OperatorAPI.stats, Empty())
                 if try global.emitMachineReadable(s) { return }
                 Output.fields([("companies", "\(s.companies)"), ("registrations", "\(s.registrations) (\(s.activeRegistrations) active)"),
-                               ("live sessions", "\(s.liveSessions)"), ("connections", "\(s.connections)"),
+                               ("live sessions", "\(s.liveSessions)"), ("cached sessions", "\(s.cachedSessions)"), ("connections", "\(s.connections)"),
                                ("uptime", String(format: "%.0fs", s.uptimeSeconds)), ("version", s.version)])
             }
         }

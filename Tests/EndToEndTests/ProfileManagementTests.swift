@@ -101,6 +101,7 @@ struct ProfileManagementTests {
         let op = daemon.operatorClient()
         let stats = try await op.call(OperatorAPI.stats, Empty())
         #expect(stats.companies == 1 && stats.registrations == 1 && stats.liveSessions == 1 && stats.connections >= 1)
+        #expect(stats.cachedSessions == 1, "the login put its session in memory")
         // Lines: kinds are checked against the numbering plan; a held line cannot go.
         #expect(await statusOf { try await op.call(OperatorAPI.addLines, AddLinesRequest(companyId: f.companyID, lines: [Line(msisdn: "+393330000000", kind: .fixed)])) } == .invalidArgument)
         #expect(await statusOf { try await op.call(OperatorAPI.addLines, AddLinesRequest(companyId: f.companyID, lines: [Line(msisdn: "+393331234567", kind: .mobile)])) } == .alreadyExists)

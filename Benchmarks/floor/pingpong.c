@@ -31,6 +31,14 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The index of the p-th percentile by the nearest-rank rule: ceil(p * n) - 1, as the Swift
+ * load tools compute it. */
+static size_t nearest_rank(size_t n, double p) {
+    size_t rank = (size_t)(p * (double)n);
+    if ((double)rank < p * (double)n) rank += 1;
+    return rank > 0 ? rank - 1 : 0;
+}
+
 static int compare(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -81,6 +89,6 @@ int main(int argc, char **argv) {
     if (count == 0) { fprintf(stderr, "no round trips measured\n"); return 1; }
     printf("{\"callsPerSecond\": %.0f, \"p50Micros\": %.2f, \"p99Micros\": %.2f, \"calls\": %zu, "
            "\"requestBytes\": %zu, \"responseBytes\": %zu}\n",
-           count / seconds, lat[(count - 1) / 2], lat[(size_t)((count - 1) * 0.99)], count, request, response);
+           count / seconds, lat[nearest_rank(count, 0.50)], lat[nearest_rank(count, 0.99)], count, request, response);
     return 0;
 }

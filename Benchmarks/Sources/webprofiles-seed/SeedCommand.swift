@@ -50,6 +50,10 @@ struct SeedCommand: AsyncParsableCommand {
                                valueName: "seconds"))
     var sessionLifetime: Int?
 
+    @Option(help: ArgumentHelp("Also write every session's token to this file, one per line (mode 0600), for loads that spread over all sessions (webprofilectl bench authorize --tokens-file).",
+                               valueName: "path"))
+    var tokensFile: String?
+
     @Flag(help: "Delete an existing database (and its -wal and -shm files) first.")
     var force = false
 
@@ -89,7 +93,7 @@ struct SeedCommand: AsyncParsableCommand {
             databasePath: database, companies: companies, registrations: registrations, sessions: sessions, password: password,
             batchSize: batchSize,
             sessionLifetime: sessionLifetime.map { Double($0) } ?? defaults.sessionLifetime.inSeconds,
-            activationValidity: defaults.activationValidity.inSeconds
+            activationValidity: defaults.activationValidity.inSeconds, tokensFile: tokensFile
         ))
         let result = try await seeder.run()
         do {

@@ -45,6 +45,8 @@ struct Seeder: Sendable {
         var sessionLifetime: TimeInterval
         /// Seconds an activation code of a pending registration stays valid.
         var activationValidity: TimeInterval
+        /// Where to write every session's token, one per line (for loads that use them all).
+        var tokensFile: String?
     }
 
     let options: Options
@@ -389,6 +391,7 @@ struct Seeder: Sendable {
     private func insertSessions(_ holders: [SessionHolder], keepingTokensOf keptIndices: [Int], timestamps: SeedTimestamps,
                                 writer: any DatabaseWriter) async throws -> ([Int: String], Double) {
         let kept = Set(keptIndices)
+        let keepAll = options.tokensFile != nil
         let sql = Self.insertSQL(SessionRecord.databaseTableName, Self.sessionColumns)
         // Every session was just used, as if its holder were active right now.
         let lastSeen = Date().databaseValue
@@ -404,12 +407,19 @@ struct Seeder: Sendable {
                     timestamps.sessionCreated[holder.slot], timestamps.sessionExpires[holder.slot], lastSeen,
                 ]
                 try insert.execute(arguments: StatementArguments(arguments))
-                if kept.contains(index) { keptTokens[index] = token }
+                if keepAll || kept.contains(index) { keptTokens[index] = token }
             }
             return keptTokens
         }
         var tokens: [Int: String] = [:]
         for batch in outcomes { tokens.merge(batch) { first, _ in first } }
+        if let path = options.tokensFile {
+            // In session order; the file is as secret as the sessions, hence mode 0600.
+            let text = tokens.keys.sorted().map { tokens[$0]! }.joined(separator: "\n") + "\n"
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw SeedError("cannot write the tokens file \(path)")
+            }
+        }
         return (tokens, seconds)
     }
 

@@ -13,9 +13,13 @@ public struct CBOREncodedValue: Encodable, Sendable, Hashable {
         bytes = try CBOREncoder().encode(value)
     }
 
-    /// Only ``CBOREncoder`` can embed pre-encoded CBOR; any other encoder gets an error.
+    /// Written verbatim by ``CBOREncoder`` (also when reached through a wrapper's
+    /// `encode(to:)`); any other encoder gets an error, as only CBOR can embed CBOR.
     public func encode(to encoder: any Encoder) throws {
-        throw EncodingError.invalidValue(self, EncodingError.Context(
-            codingPath: encoder.codingPath, debugDescription: "pre-encoded CBOR can only be written by CBOREncoder"))
+        guard let cbor = encoder as? _CBOREncoder else {
+            throw EncodingError.invalidValue(self, EncodingError.Context(
+                codingPath: encoder.codingPath, debugDescription: "pre-encoded CBOR can only be written by CBOREncoder"))
+        }
+        cbor.state.writer.bytes.append(contentsOf: bytes)
     }
 }

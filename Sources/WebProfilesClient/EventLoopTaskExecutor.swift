@@ -8,10 +8,13 @@ import NIOCore
 /// resumes the task there, where otherwise each call costs two wake-ups of other threads.
 ///
 /// Code run this way occupies the event loop: use it for short, non-blocking work around calls.
+/// The loop must outlive the tasks that prefer it: jobs handed to a loop that has shut down
+/// never run, and their tasks never finish.
 public final class EventLoopTaskExecutor: TaskExecutor {
     /// The loop jobs run on.
     public let eventLoop: any EventLoop
 
+    /// An executor running jobs on `eventLoop`.
     public init(_ eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }

@@ -27,8 +27,8 @@ struct FastPathTests {
     @Test func roundTripsAndMatchesTheGenericEncoding() throws {
         let bytes = try CBOREncoder().encode(Self.message)
         #expect(try CBORDecoder().decode(Message.self, from: bytes) == Self.message)
-        // Re-encoding the generic value of those bytes gives the same bytes: the text map and the
-        // scalars were written as the generic path writes them.
+        // The bytes are canonical: re-encoding their generic value gives them back (definite
+        // lengths, shortest heads, text keys), whichever path wrote each part.
         let generic = try CBORDecoder().decode(CBORValue.self, from: bytes)
         #expect(try CBOREncoder().encode(generic) == bytes)
     }
@@ -63,10 +63,17 @@ struct FastPathTests {
 
     @Test func preencodedValuesAreWrittenVerbatim() throws {
         struct Holder<T: Encodable>: Encodable { var before: Int; var inner: T; var after: String }
+        /// Reaches the value through `encode(to:)`, as property wrappers do.
+        struct Wrapper<T: Encodable>: Encodable {
+            var wrapped: T
+            func encode(to encoder: any Encoder) throws { try wrapped.encode(to: encoder) }
+        }
         let nested = Self.message.nested
         let plain = try CBOREncoder().encode(Holder(before: 1, inner: nested, after: "z"))
         let preencoded = try CBOREncoder().encode(Holder(before: 1, inner: try CBOREncodedValue(encoding: nested), after: "z"))
         #expect(plain == preencoded)
+        let wrapped = try CBOREncoder().encode(Holder(before: 1, inner: Wrapper(wrapped: try CBOREncodedValue(encoding: nested)), after: "z"))
+        #expect(wrapped == plain)
         // Only CBOR can embed CBOR.
         #expect(throws: EncodingError.self) { _ = try JSONEncoderStandIn().encode(try CBOREncodedValue(encoding: nested)) }
     }

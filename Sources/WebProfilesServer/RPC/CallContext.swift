@@ -21,14 +21,18 @@ public struct CallContext: Sendable {
     /// require one.
     public var session: AuthenticatedSession?
 
-    /// A logger carrying the connection's and the call's metadata (stream, method and, once
-    /// authenticated, registration). Built when asked for: most calls log nothing, and the
-    /// metadata would cost every call a few allocations.
+    /// Extra metadata for the call's log entries (interceptors may add to it).
+    public var logMetadata: Logger.Metadata = [:]
+
+    /// A logger carrying the connection's and the call's metadata (stream, method, once
+    /// authenticated the registration, and ``logMetadata``). Built when asked for: most calls
+    /// log nothing, and the metadata would cost every call a few allocations.
     public var logger: Logger {
         var logger = connectionLogger
         logger[metadataKey: "stream"] = "\(streamID)"
         logger[metadataKey: "method"] = "\(method.prefix(128))"
         if let session { logger[metadataKey: "registration"] = "\(session.principal.registrationID)" }
+        for (key, value) in logMetadata { logger[metadataKey: key] = value }
         return logger
     }
 

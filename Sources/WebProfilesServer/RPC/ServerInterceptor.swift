@@ -14,6 +14,10 @@ public protocol ServerInterceptor: Sendable {
     /// The same without suspending, for calls answered on the connection's event loop: returns
     /// `false` if it cannot decide without waiting (the call then takes the asynchronous path
     /// and ``intercept(_:method:)`` runs). Must never block.
+    ///
+    /// Returning `true` does not guarantee the fast path answers: when the handler's own fast
+    /// path cannot, the call starts again on the asynchronous path and ``intercept(_:method:)``
+    /// runs too. Both must therefore be safe to run for the same call.
     func interceptImmediately(_ context: inout CallContext, method: MethodInfo) throws -> Bool
 }
 

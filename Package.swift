@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "WebProfilesDomain", targets: ["WebProfilesDomain"]),
         .library(name: "WebProfilesStore", targets: ["WebProfilesStore"]),
         .library(name: "WebProfilesServer", targets: ["WebProfilesServer"]),
+        .library(name: "WebProfilesLoadTesting", targets: ["WebProfilesLoadTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -108,6 +109,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Load testing (webprofilectl bench and the benchmark package's peers)
+        .target(
+            name: "WebProfilesLoadTesting",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "webprofiled",
@@ -123,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "webprofilectl",
             dependencies: [
-                "WebProfilesClient", "WebProfilesAPI", "WebProfilesWire",
+                "WebProfilesClient", "WebProfilesAPI", "WebProfilesWire", "WebProfilesLoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "WebProfilesAPI", package: "webprofiled"),
                 .product(name: "WebProfilesDomain", package: "webprofiled"),
                 .product(name: "WebProfilesWire", package: "webprofiled"),
+                .product(name: "WebProfilesLoadTesting", package: "webprofiled"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

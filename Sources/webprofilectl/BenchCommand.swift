@@ -5,6 +5,7 @@ import NIOPosix
 import WebProfilesAPI
 import WebProfilesClient
 import WebProfilesDomain
+import WebProfilesLoadTesting
 import WebProfilesWire
 
 /// `webprofilectl bench`: load tools that print throughput and latency percentiles.
@@ -14,28 +15,6 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure the daemon under load.",
         subcommands: [BenchHealthCommand.self, BenchAuthorizeCommand.self, BenchListRegistrationsCommand.self, BenchLoginCommand.self]
     )
-}
-
-/// Options shared by every load run.
-struct LoadOptions: ParsableArguments {
-    @Option(help: "Connections to open.")
-    var connections: Int = 1
-
-    @Option(help: "Calls in flight on each connection.")
-    var inflight: Int = 1
-
-    @Option(help: "Seconds to run (after a short warm-up).")
-    var duration: Double = 5
-
-    @Option(help: "Seconds of warm-up calls that are not counted.")
-    var warmup: Double = 1
-
-    func validate() throws {
-        guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
-        guard (1...10_000).contains(inflight) else { throw ValidationError("--inflight must be 1...10000") }
-        guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") }
-        guard warmup >= 0 && warmup <= 600 else { throw ValidationError("--warmup must be between 0 and 600 seconds") }
-    }
 }
 
 /// `webprofilectl bench health`: Health/Check as fast as the daemon answers.
@@ -52,7 +31,7 @@ struct BenchHealthCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath,
                                               call: LoadCall(method: HealthAPI.check, request: Empty())).run()
-            try global.emit(result) { result.print(label: "Health/Check") }
+            try global.emit(result) { Output.fields(result.fields(label: "Health/Check")) }
         }
     }
 }
@@ -61,7 +40,7 @@ struct BenchHealthCommand: AsyncParsableCommand {
 struct BenchAuthorizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authorize",
-        abstract: "Load Session/Authorize with the session token (--token, $WEBPROFILES_TOKEN or the saved one)."
+        abstract: "Load Session/Authorize with the session token (--token, $WEBPROFILES_TOKEN or the saved one), or with every token of --tokens-file in turn."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -92,7 +71,7 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
             }
             guard let token else { throw ValidationError("bench authorize needs a session token (--token, $WEBPROFILES_TOKEN, the saved one) or --tokens-file") }
             let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token, call: call).run()
-            try global.emit(result) { result.print(label: "Session/Authorize \(permission)") }
+            try global.emit(result) { Output.fields(result.fields(label: "Session/Authorize \(permission)")) }
         }
     }
 }
@@ -135,7 +114,7 @@ struct BenchListRegistrationsCommand: AsyncParsableCommand {
             request.pageSize = pageSize
             let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token,
                                               call: LoadCall(method: ProfilesAPI.listRegistrations, request: request)).run()
-            try global.emit(result) { result.print(label: "Profiles/ListRegistrations") }
+            try global.emit(result) { Output.fields(result.fields(label: "Profiles/ListRegistrations")) }
         }
     }
 }
@@ -158,7 +137,7 @@ struct BenchLoginCommand: AsyncParsableCommand {
             let request = LoginRequest(username: username, password: password)
             let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath,
                                               call: LoadCall(method: SessionAPI.login, request: request)).run()
-            try global.emit(result) { result.print(label: "Session/Login") }
+            try global.emit(result) { Output.fields(result.fields(label: "Session/Login")) }
         }
     }
 }
@@ -201,9 +180,7 @@ struct LoadRunner<Request: Codable & Sendable, Response: Codable & Sendable>: Se
         for worker in workers {
             try await call.run(on: worker.client)
         }
-        let clock = ContinuousClock()
-        let warmupEnd = clock.now + .milliseconds(Int64(options.warmup * 1000))
-        let end = warmupEnd + .milliseconds(Int64(options.duration * 1000))
+        let (warmupEnd, end) = options.schedule()
         let call = self.call
         let latencies = try await withThrowingTaskGroup(of: [Int64].self) { group in
             let loops = workers.count * options.inflight
@@ -238,70 +215,11 @@ struct ConnectionWorker: Sendable {
     }
 
     /// Calls back to back until `end`; returns the latencies (ns) of the calls started at or
-    /// after `warmupEnd`.
+    /// after `warmupEnd`. Call `n` of the loop uses the rotating metadata at `first + n`.
     func loop<Request, Response>(_ call: LoadCall<Request, Response>, startingAt first: Int, countingFrom warmupEnd: ContinuousClock.Instant,
                                  until end: ContinuousClock.Instant) async throws -> [Int64] {
-        let clock = ContinuousClock()
-        var samples: [Int64] = []
-        samples.reserveCapacity(1 << 16)
-        var skipped = 0
-        while true {
-            let start = clock.now
-            if start >= end { break }
-            try await call.run(on: client, iteration: first + samples.count + skipped)
-            if start < warmupEnd { skipped += 1 }
-            if start >= warmupEnd {
-                let elapsed = clock.now - start
-                samples.append(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-            }
+        try await LoadLoop.run(countingFrom: warmupEnd, until: end) { number in
+            try await call.run(on: client, iteration: first + number)
         }
-        return samples
-    }
-}
-
-/// Throughput and latency percentiles of one load run.
-struct LoadResult: Encodable {
-    var connections: Int
-    var inflight: Int
-    var seconds: Double
-    var calls: Int
-    var callsPerSecond: Double
-    var p50Micros: Double
-    var p90Micros: Double
-    var p99Micros: Double
-    var p999Micros: Double
-    var maxMicros: Double
-
-    init(connections: Int, inflight: Int, seconds: Double, latenciesNanos sorted: [Int64]) {
-        func percentile(_ p: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            let index = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
-            return Double(sorted[max(0, index)]) / 1000
-        }
-        self.connections = connections
-        self.inflight = inflight
-        self.seconds = seconds
-        self.calls = sorted.count
-        self.callsPerSecond = Double(sorted.count) / seconds
-        self.p50Micros = percentile(0.50)
-        self.p90Micros = percentile(0.90)
-        self.p99Micros = percentile(0.99)
-        self.p999Micros = percentile(0.999)
-        self.maxMicros = Double(sorted.last ?? 0) / 1000
-    }
-
-    func print(label: String) {
-        Output.fields([
-            ("method", label),
-            ("connections", "\(connections)"),
-            ("in flight", "\(inflight) per connection"),
-            ("calls", "\(calls) in \(seconds)s"),
-            ("calls/s", String(format: "%.0f", callsPerSecond)),
-            ("p50", String(format: "%.1f µs", p50Micros)),
-            ("p90", String(format: "%.1f µs", p90Micros)),
-            ("p99", String(format: "%.1f µs", p99Micros)),
-            ("p99.9", String(format: "%.1f µs", p999Micros)),
-            ("max", String(format: "%.1f µs", maxMicros)),
-        ])
     }
 }

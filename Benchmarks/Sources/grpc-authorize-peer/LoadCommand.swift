@@ -1,8 +1,10 @@
 import ArgumentParser
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import WebProfilesAPI
 import WebProfilesDomain
+import WebProfilesLoadTesting
 
 /// `grpc-authorize-peer load`: loads `serve` with Authorize calls, as `webprofilectl bench
 /// authorize` loads the daemon, and prints the same result.
@@ -30,35 +32,21 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The line, for line permissions.")
     var line: String?
 
-    @Option(help: "Connections to open.")
-    var connections: Int = 1
-
-    @Option(help: "Calls in flight on each connection.")
-    var inflight: Int = 1
-
-    @Option(help: "Seconds to run (after the warm-up).")
-    var duration: Double = 5
-
-    @Option(help: "Seconds of warm-up calls that are not counted.")
-    var warmup: Double = 1
+    @OptionGroup var load: LoadOptions
 
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     func validate() throws {
-        guard (1...10_000).contains(connections) else { throw ArgumentParser.ValidationError("--connections must be 1...10000") }
-        guard (1...10_000).contains(inflight) else { throw ArgumentParser.ValidationError("--inflight must be 1...10000") }
-        guard duration > 0 && duration <= 3600 else { throw ArgumentParser.ValidationError("--duration must be between 0 and 3600 seconds") }
-        guard warmup >= 0 && warmup <= 600 else { throw ArgumentParser.ValidationError("--warmup must be between 0 and 600 seconds") }
         let permission = try checkedPermission()
         if permission.isLineScoped && line == nil { throw ArgumentParser.ValidationError("\(permission) needs --line") }
     }
 
     func run() async throws {
         let request = AuthorizeRequest(permission: try checkedPermission(), line: line)
-        let runner = LoadRunner(inflight: inflight, warmup: .seconds(warmup), duration: .seconds(duration))
+        let runner = LoadRunner(options: load)
         let (socket, token) = (self.socket, self.token)
-        let clients = try (0..<connections).map { _ in
+        let clients = try (0..<load.connections).map { _ in
             GRPCClient(transport: try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket), transportSecurity: .plaintext))
         }
         let latencies = try await withThrowingDiscardingTaskGroup(returning: [Int64].self) { group in
@@ -71,11 +59,18 @@ struct LoadCommand: AsyncParsableCommand {
                 _ = try await client.authorize(request)
             }
         }
-        let result = LoadResult(connections: connections, inflight: inflight, seconds: duration, latenciesNanos: latencies.sorted())
+        let result = LoadResult(connections: load.connections, inflight: load.inflight, seconds: load.duration, latenciesNanos: latencies.sorted())
         if json {
-            try result.printJSON()
+            // As `webprofilectl --json` prints it.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            result.printFields(label: "Session/Authorize \(request.permission) (gRPC, JSON)")
+            let fields = result.fields(label: "Session/Authorize \(request.permission) (gRPC, JSON)")
+            let width = fields.map(\.0.count).max() ?? 0
+            for (key, value) in fields {
+                print((key + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + " " + value)
+            }
         }
     }
 

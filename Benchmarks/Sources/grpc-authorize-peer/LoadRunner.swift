@@ -1,16 +1,10 @@
-/// Drives `inflight` back-to-back call loops on each client for a warm-up and then a measured
-/// period, and collects the latencies of the calls started after the warm-up.
-///
-/// Warm-up and counting follow `webprofilectl bench`, so the two protocols are measured alike.
-/// Any failed call ends the run with its error: a benchmark that counted failures as calls
-/// would be wrong.
+import WebProfilesLoadTesting
+
+/// Drives `inflight` back-to-back call loops on each client for the warm-up and the measured
+/// period, and collects the latencies of the calls started after the warm-up, with the same
+/// loop as `webprofilectl bench` (``LoadLoop``). Any failed call ends the run with its error.
 struct LoadRunner: Sendable {
-    /// Calls in flight on each client.
-    var inflight: Int
-    /// Time during which calls run but are not counted.
-    var warmup: Duration
-    /// Time measured after the warm-up.
-    var duration: Duration
+    let options: LoadOptions
 
     /// Runs the loops and returns the latencies, in nanoseconds, of the counted calls (unsorted).
     ///
@@ -18,33 +12,16 @@ struct LoadRunner: Sendable {
     /// work) before the clock starts.
     func run<Client: Sendable>(clients: [Client], call: @escaping @Sendable (Client) async throws -> Void) async throws -> [Int64] {
         for client in clients { try await call(client) }
-        let clock = ContinuousClock()
-        let warmupEnd = clock.now + warmup
-        let end = warmupEnd + duration
+        let (warmupEnd, end) = options.schedule()
         return try await withThrowingTaskGroup(of: [Int64].self) { group in
             for client in clients {
-                for _ in 0..<inflight {
-                    group.addTask {
-                        var samples: [Int64] = []
-                        samples.reserveCapacity(1 << 12)
-                        while true {
-                            let start = clock.now
-                            if start >= end { break }
-                            try await call(client)
-                            if start >= warmupEnd { samples.append(Self.nanoseconds(clock.now - start)) }
-                        }
-                        return samples
-                    }
+                for _ in 0..<options.inflight {
+                    group.addTask { try await LoadLoop.run(countingFrom: warmupEnd, until: end) { _ in try await call(client) } }
                 }
             }
             var all: [Int64] = []
             for try await samples in group { all.append(contentsOf: samples) }
             return all
         }
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

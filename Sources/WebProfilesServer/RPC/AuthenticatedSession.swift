@@ -12,3 +12,11 @@ public struct AuthenticatedSession: Sendable {
     /// Who the session belongs to, as of this call (profile changes apply at once).
     public var principal: CachedPrincipal
 }
+
+extension AuthenticatedSession {
+    /// A cached session used at `now` by `principal`.
+    init(_ session: SessionRegistry.CachedSession, tokenHash: String, usedAt now: Date, principal: CachedPrincipal) {
+        self.init(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt, expiresAt: session.expiresAt,
+                  lastSeenAt: now, principal: principal)
+    }
+}

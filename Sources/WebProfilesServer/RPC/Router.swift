@@ -90,7 +90,8 @@ public struct Router: CallDispatcher {
     public var methodNames: [String] { routes.keys.sorted() }
 
     public func dispatch(_ call: IncomingCall) async -> OutgoingResponse {
-        let started = ContinuousClock.now
+        // Timed only when the debug entry that reports it will be written.
+        let started = call.logger.logLevel <= .debug ? ContinuousClock.now : nil
         var context = Self.context(of: call)
         let response: OutgoingResponse
         do {
@@ -103,7 +104,7 @@ public struct Router: CallDispatcher {
         } catch {
             response = .error(Self.rpcError(for: error, logger: context.logger))
         }
-        Self.logFinished(response, context: context, logLevel: call.logger.logLevel, started: started)
+        Self.logFinished(response, context: context, started: started)
         return response
     }
 
@@ -113,7 +114,8 @@ public struct Router: CallDispatcher {
             // method without a fast path.
             return nil
         }
-        let started = ContinuousClock.now
+        // Timed only when the debug entry that reports it will be written.
+        let started = call.logger.logLevel <= .debug ? ContinuousClock.now : nil
         var context = Self.context(of: call)
         let response: OutgoingResponse
         do {
@@ -125,7 +127,7 @@ public struct Router: CallDispatcher {
         } catch {
             response = .error(Self.rpcError(for: error, logger: context.logger))
         }
-        Self.logFinished(response, context: context, logLevel: call.logger.logLevel, started: started)
+        Self.logFinished(response, context: context, started: started)
         return response
     }
 
@@ -144,8 +146,8 @@ public struct Router: CallDispatcher {
                     listener: call.listener, deadline: call.deadline, logger: call.logger)
     }
 
-    private static func logFinished(_ response: OutgoingResponse, context: CallContext, logLevel: Logger.Level, started: ContinuousClock.Instant) {
-        if logLevel <= .debug {
+    private static func logFinished(_ response: OutgoingResponse, context: CallContext, started: ContinuousClock.Instant?) {
+        if let started {
             context.logger.debug("call finished", metadata: [
                 "status": "\(response.status.name)",
                 "duration_us": "\((ContinuousClock.now - started).microseconds)",

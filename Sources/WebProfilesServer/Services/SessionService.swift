@@ -37,9 +37,9 @@ struct SessionService {
         // company's lines are cached.
         router.register(SessionAPI.authorize, on: [.api], immediate: { request, context -> PreencodedAuthorizeResponse? in
             let session = try context.requireSession()
-            guard case .answered(let response) = try directory.authorizeFromMemory(request, session: session),
+            guard case .answered(let decision) = try directory.authorizeFromMemory(request, session: session),
                   let principal = session.principal.encodedPrincipal else { return nil }
-            return PreencodedAuthorizeResponse(allowed: response.allowed, reason: response.reason, principal: principal)
+            return PreencodedAuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal)
         }) { request, context in
             try await directory.authorize(request, session: try context.requireSession())
         }

@@ -45,8 +45,7 @@ extension Directory {
         case .live(let session):
             guard let principal = registry.principal(registrationID: session.registrationID) else { return .needsStore }
             guard principal.status == .active else { throw SessionAuthenticator.unauthenticated }
-            return .answered(AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
-                                                  expiresAt: session.expiresAt, lastSeenAt: now, principal: principal))
+            return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, principal: principal))
         }
     }
 
@@ -69,8 +68,7 @@ extension Directory {
         guard case .live(let session) = use,
               let principal = try await principal(registrationID: session.registrationID), principal.status == .active
         else { return nil }
-        return AuthenticatedSession(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt,
-                                    expiresAt: session.expiresAt, lastSeenAt: now, principal: principal)
+        return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, principal: principal)
     }
 
     /// The cached facts of a registration, loaded on a miss.
@@ -101,18 +99,21 @@ extension Directory {
         if request.permission.isLineScoped, let line {
             kind = try await lineKinds(companyID: session.principal.companyID)[line.value]
         }
-        return Self.response(to: request, line: line, lineKind: kind, session: session)
+        let decision = Self.decide(request, line: line, lineKind: kind, principal: session.principal)
+        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: session.principal.principal)
     }
 
-    /// ``authorize(_:session:)`` from memory; `.needsStore` if the company's lines are not cached.
-    func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<AuthorizeResponse> {
+    /// The decision of ``authorize(_:session:)``, from memory; `.needsStore` if the company's
+    /// lines are not cached. The caller shapes the answer (the fast path with the principal
+    /// pre-encoded).
+    func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<AuthorizationDecision> {
         let line = try Self.line(of: request)
         var kind: LineKind?
         if request.permission.isLineScoped, let line {
             guard let lines = registry.lines(companyID: session.principal.companyID) else { return .needsStore }
             kind = lines[line.value]
         }
-        return .answered(Self.response(to: request, line: line, lineKind: kind, session: session))
+        return .answered(Self.decide(request, line: line, lineKind: kind, principal: session.principal))
     }
 
     /// The line a request names, validated: required for line-scoped permissions, refused otherwise.
@@ -128,11 +129,9 @@ extension Directory {
         return nil
     }
 
-    private static func response(to request: AuthorizeRequest, line: MSISDN?, lineKind: LineKind?, session: AuthenticatedSession) -> AuthorizeResponse {
-        let principal = session.principal
-        let decision = AuthorizationDecision.decide(permission: request.permission, profile: principal.profile, ownLine: principal.line,
-                                                    line: line?.value, companyLineKind: lineKind)
-        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal.principal)
+    private static func decide(_ request: AuthorizeRequest, line: MSISDN?, lineKind: LineKind?, principal: CachedPrincipal) -> AuthorizationDecision {
+        AuthorizationDecision.decide(permission: request.permission, profile: principal.profile, ownLine: principal.line,
+                                     line: line?.value, companyLineKind: lineKind)
     }
 
     /// The kinds of a company's lines, cached.

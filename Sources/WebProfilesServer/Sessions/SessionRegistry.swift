@@ -29,6 +29,22 @@ public final class SessionRegistry: Sendable {
         var tokensByRegistration: [String: Set<String>] = [:]
         var principals: [String: CachedPrincipal] = [:]
         var companyLines: [String: [String: LineKind]] = [:]
+
+        mutating func cache(_ record: SessionRecord) {
+            sessions[record.tokenHash] = CachedSession(
+                id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
+                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt
+            )
+            tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
+        }
+
+        mutating func forget(tokenHash: String) {
+            guard let session = sessions.removeValue(forKey: tokenHash) else { return }
+            tokensByRegistration[session.registrationID]?.remove(tokenHash)
+            if tokensByRegistration[session.registrationID]?.isEmpty == true {
+                tokensByRegistration.removeValue(forKey: session.registrationID)
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -46,11 +62,7 @@ public final class SessionRegistry: Sendable {
     func insert(_ record: SessionRecord, loadedAt generation: UInt64? = nil) {
         state.withLock { state in
             if let generation, generation != state.generation { return }
-            state.sessions[record.tokenHash] = CachedSession(
-                id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt
-            )
-            state.tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
+            state.cache(record)
         }
     }
 
@@ -71,8 +83,7 @@ public final class SessionRegistry: Sendable {
             guard var session = state.sessions[tokenHash] else { return .unknown }
             guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idleTimeout else {
                 state.generation &+= 1
-                state.sessions.removeValue(forKey: tokenHash)
-                state.tokensByRegistration[session.registrationID]?.remove(tokenHash)
+                state.forget(tokenHash: tokenHash)
                 return .expired
             }
             session.lastSeenAt = now
@@ -90,28 +101,15 @@ public final class SessionRegistry: Sendable {
         state.withLock { state in
             let unchanged = state.generation == generation
             state.generation &+= 1
-            for hash in endedHashes {
-                if let session = state.sessions.removeValue(forKey: hash) {
-                    state.tokensByRegistration[session.registrationID]?.remove(hash)
-                }
-            }
-            guard unchanged else { return }
-            state.sessions[record.tokenHash] = CachedSession(
-                id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt
-            )
-            state.tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
+            for hash in endedHashes { state.forget(tokenHash: hash) }
+            if unchanged { state.cache(record) }
         }
     }
 
     func removeSessions(tokenHashes: some Sequence<String>) {
         state.withLock { state in
             state.generation &+= 1
-            for hash in tokenHashes {
-                if let session = state.sessions.removeValue(forKey: hash) {
-                    state.tokensByRegistration[session.registrationID]?.remove(hash)
-                }
-            }
+            for hash in tokenHashes { state.forget(tokenHash: hash) }
         }
     }
 

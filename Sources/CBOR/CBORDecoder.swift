@@ -7,20 +7,22 @@ import Foundation
 /// Decodes `Decodable` values from CBOR (RFC 8949).
 ///
 /// The input is first parsed and validated in full (``CBORDocument``): truncated input, trailing
-/// bytes, lengths beyond the input, duplicate map keys, invalid UTF-8 and nesting deeper than
-/// ``maxDepth`` are all rejected with a ``CBORError`` before any value is built. Indefinite
+/// bytes, lengths beyond the input, duplicate map keys, invalid UTF-8, keys that are containers, and
+/// whatever ``limits`` exceeds are all rejected with a ``CBORError`` before any value is built. Indefinite
 /// lengths are accepted. Map keys the type does not know are ignored (forward compatibility).
 /// Tags other than 1 are looked through; `Date` requires tag 1 (epoch seconds, integer or float);
 /// `Data` reads a byte string; ``CBORValue`` reads any data item.
 public struct CBORDecoder: Sendable {
-    /// Maximum nesting of arrays, maps and tags.
-    public var maxDepth: Int = CBORDocument.defaultMaxDepth
+    /// What the input may contain (nesting depth, number of items, kinds of map keys).
+    public var limits: CBORDocument.Limits
 
-    public init() {}
+    public init(limits: CBORDocument.Limits = .default) {
+        self.limits = limits
+    }
 
     /// Decodes one `T` from exactly the bytes given.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        let document = try CBORDocument(bytes: bytes, maxDepth: maxDepth)
+        let document = try CBORDocument(bytes: bytes, limits: limits)
         return try decode(type, from: document)
     }
 

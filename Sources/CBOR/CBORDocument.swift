@@ -38,18 +38,50 @@ public struct CBORDocument: Sendable {
     private(set) var nodes: [Node] = []
     private(set) var side: [UInt8] = []
 
+    /// What a document may contain, checked while it is parsed (so that the work and memory
+    /// of parsing any input are bounded by these and by its size).
+    public struct Limits: Sendable, Hashable {
+        /// The deepest nesting of arrays, maps and tags.
+        public var maxDepth: Int
+        /// The most data items (every string, number, array, map and tag counts one; an array's
+        /// or map's contents count separately). Exceeding it stops the parse at once.
+        public var maxItems: Int
+        /// Whether every map key must be a text string. Keys that are arrays, maps or tags are
+        /// refused whatever this says: no document needs them, and comparing them for
+        /// duplicates would cost more than the document's size.
+        public var textKeysOnly: Bool
+
+        public init(maxDepth: Int = CBORDocument.defaultMaxDepth, maxItems: Int = .max, textKeysOnly: Bool = false) {
+            self.maxDepth = maxDepth
+            self.maxItems = maxItems
+            self.textKeysOnly = textKeysOnly
+        }
+
+        /// Depth 64, any number of items, any scalar keys.
+        public static let `default` = Limits()
+    }
+
     /// The deepest nesting of arrays, maps and tags accepted by default.
     public static let defaultMaxDepth = 64
 
     /// Parses exactly one data item spanning all of `bytes`.
-    public init(bytes: [UInt8], maxDepth: Int = CBORDocument.defaultMaxDepth) throws(CBORError) {
+    public init(bytes: [UInt8], limits: Limits = .default) throws(CBORError) {
         self.input = bytes
         let (nodes, side) = try bytes.withUnsafeBufferPointer { buffer throws(CBORError) in
-            var parser = Parser(buf: buffer, maxDepth: maxDepth)
+            var parser = Parser(buf: buffer, limits: limits)
             return try parser.parseDocument()
         }
         self.nodes = nodes
         self.side = side
+    }
+
+    /// The number of data items in the document.
+    public var itemCount: Int { nodes.count }
+
+    /// Bytes this document holds in memory: its input, its tape of items and the contents of
+    /// its indefinite-length strings.
+    public var retainedBytes: Int {
+        input.count + nodes.count * MemoryLayout<Node>.stride + side.count
     }
 
     /// Reads the string content of a bytes or text node.
@@ -114,10 +146,13 @@ public struct CBORDocument: Sendable {
         while child < Int(root.end) {
             let valueIndex = Int(nodes[child].end)
             if nodes[child].kind == .text, withContent(of: child, { $0.elementsEqual(key.utf8) }) {
-                let value = nodes[valueIndex]
+                // Tags are looked through, as decoding does.
+                var mapIndex = valueIndex
+                while nodes[mapIndex].kind == .tag { mapIndex += 1 }
+                let value = nodes[mapIndex]
                 guard value.kind == .map else { return nil }
                 var textKeys = true
-                var k = valueIndex + 1
+                var k = mapIndex + 1
                 while k < Int(value.end) {
                     if nodes[k].kind != .text { textKeys = false }
                     k = Int(nodes[Int(nodes[k].end)].end)
@@ -139,14 +174,18 @@ public struct CBORDocument: Sendable {
         let buf: UnsafeBufferPointer<UInt8>
         let count: Int
         let maxDepth: Int
+        let maxItems: Int
+        let textKeysOnly: Bool
         var offset = 0
         var nodes: [Node] = []
         var side: [UInt8] = []
 
-        init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        init(buf: UnsafeBufferPointer<UInt8>, limits: Limits) {
             self.buf = buf
             self.count = buf.count
-            self.maxDepth = maxDepth
+            self.maxDepth = limits.maxDepth
+            self.maxItems = limits.maxItems
+            self.textKeysOnly = limits.textKeysOnly
             // Every node consumes at least one input byte; reserve modestly, never from a claim.
             nodes.reserveCapacity(Swift.min(count, 32))
         }
@@ -195,7 +234,10 @@ public struct CBORDocument: Sendable {
             }
         }
 
-        private mutating func append(_ node: Node) -> Int {
+        private mutating func append(_ node: Node) throws(CBORError) -> Int {
+            guard nodes.count < maxItems else {
+                throw CBORError(code: .tooManyItems, message: "more than \(maxItems) data items (at offset \(offset))")
+            }
             nodes.append(node)
             return nodes.count - 1
         }
@@ -223,13 +265,13 @@ public struct CBORDocument: Sendable {
                 guard let arg else {
                     throw CBORError(code: .malformed, message: "indefinite length on an integer at offset \(position)")
                 }
-                _ = append(Node(kind: major == 0 ? .unsigned : .negative, inSide: false, start: 0, length: 0, value: arg, end: Int32(nodes.count + 1)))
+                _ = try append(Node(kind: major == 0 ? .unsigned : .negative, inSide: false, start: 0, length: 0, value: arg, end: Int32(nodes.count + 1)))
             case 2, 3:
                 let kind: Node.Kind = major == 2 ? .bytes : .text
                 if let arg {
                     let length = try checkLength(arg, perItem: 1, at: position)
                     if kind == .text { try validateUTF8(from: offset, length: Int(length), at: position) }
-                    _ = append(Node(kind: kind, inSide: false, start: Int32(offset), length: length, value: 0, end: Int32(nodes.count + 1)))
+                    _ = try append(Node(kind: kind, inSide: false, start: Int32(offset), length: length, value: 0, end: Int32(nodes.count + 1)))
                     offset += Int(length)
                 } else {
                     try parseIndefiniteString(kind: kind, major: major, at: position)
@@ -238,7 +280,7 @@ public struct CBORDocument: Sendable {
                 guard depth < maxDepth else {
                     throw CBORError(code: .nestingTooDeep, message: "nesting deeper than \(maxDepth) at offset \(position)")
                 }
-                let index = append(Node(kind: major == 4 ? .array : .map, inSide: false, start: Int32(position), length: 0, value: 0, end: 0))
+                let index = try append(Node(kind: major == 4 ? .array : .map, inSide: false, start: Int32(position), length: 0, value: 0, end: 0))
                 var items = 0
                 if let arg {
                     let length = try checkLength(arg, perItem: major == 4 ? 1 : 2, at: position)
@@ -260,7 +302,7 @@ public struct CBORDocument: Sendable {
                 }
                 nodes[index].length = Int32(major == 4 ? items : items / 2)
                 nodes[index].end = Int32(nodes.count)
-                if major == 5 { try checkDuplicateKeys(mapIndex: index, at: position) }
+                if major == 5 { try checkKeys(mapIndex: index, at: position) }
             default: // 6: tag
                 guard let arg else {
                     throw CBORError(code: .malformed, message: "indefinite length on a tag at offset \(position)")
@@ -268,7 +310,7 @@ public struct CBORDocument: Sendable {
                 guard depth < maxDepth else {
                     throw CBORError(code: .nestingTooDeep, message: "nesting deeper than \(maxDepth) at offset \(position)")
                 }
-                let index = append(Node(kind: .tag, inSide: false, start: 0, length: 0, value: arg, end: 0))
+                let index = try append(Node(kind: .tag, inSide: false, start: 0, length: 0, value: arg, end: 0))
                 try parseItem(depth: depth + 1)
                 nodes[index].end = Int32(nodes.count)
             }
@@ -277,10 +319,10 @@ public struct CBORDocument: Sendable {
         private mutating func parseSimple(info: UInt8, at position: Int) throws(CBORError) {
             let end = Int32(nodes.count + 1)
             switch info {
-            case 20, 21: _ = append(Node(kind: .bool, inSide: false, start: 0, length: 0, value: UInt64(info - 20), end: end))
-            case 22: _ = append(Node(kind: .null, inSide: false, start: 0, length: 0, value: 0, end: end))
-            case 23: _ = append(Node(kind: .undefined, inSide: false, start: 0, length: 0, value: 0, end: end))
-            case 0..<20: _ = append(Node(kind: .simple, inSide: false, start: 0, length: 0, value: UInt64(info), end: end))
+            case 20, 21: _ = try append(Node(kind: .bool, inSide: false, start: 0, length: 0, value: UInt64(info - 20), end: end))
+            case 22: _ = try append(Node(kind: .null, inSide: false, start: 0, length: 0, value: 0, end: end))
+            case 23: _ = try append(Node(kind: .undefined, inSide: false, start: 0, length: 0, value: 0, end: end))
+            case 0..<20: _ = try append(Node(kind: .simple, inSide: false, start: 0, length: 0, value: UInt64(info), end: end))
             case 24:
                 let v = try byte()
                 // 0xf8 0x00...0x17 would be simple values with a one-byte form: not well formed.
@@ -288,16 +330,16 @@ public struct CBORDocument: Sendable {
                 guard v >= 24 else {
                     throw CBORError(code: .malformed, message: "two-byte simple value \(v) below 24 at offset \(position)")
                 }
-                _ = append(Node(kind: .simple, inSide: false, start: 0, length: 0, value: UInt64(v), end: end))
+                _ = try append(Node(kind: .simple, inSide: false, start: 0, length: 0, value: UInt64(v), end: end))
             case 25:
                 let bits = UInt16(try bigEndian(width: 2))
-                _ = append(Node(kind: .float, inSide: false, start: 0, length: 0, value: HalfFloat.toDouble(bits).bitPattern, end: end))
+                _ = try append(Node(kind: .float, inSide: false, start: 0, length: 0, value: HalfFloat.toDouble(bits).bitPattern, end: end))
             case 26:
                 let bits = UInt32(try bigEndian(width: 4))
-                _ = append(Node(kind: .float, inSide: false, start: 0, length: 0, value: Double(Float(bitPattern: bits)).bitPattern, end: end))
+                _ = try append(Node(kind: .float, inSide: false, start: 0, length: 0, value: Double(Float(bitPattern: bits)).bitPattern, end: end))
             case 27:
                 let bits = try bigEndian(width: 8)
-                _ = append(Node(kind: .float, inSide: false, start: 0, length: 0, value: bits, end: end))
+                _ = try append(Node(kind: .float, inSide: false, start: 0, length: 0, value: bits, end: end))
             default:
                 throw CBORError(code: .malformed, message: "reserved simple encoding \(info) at offset \(position)")
             }
@@ -320,7 +362,7 @@ public struct CBORDocument: Sendable {
             guard side.count - sideStart <= Int(Int32.max) else {
                 throw CBORError(code: .unsupported, message: "string at offset \(position) is too long")
             }
-            _ = append(Node(kind: kind, inSide: true, start: Int32(sideStart), length: Int32(side.count - sideStart), value: 0, end: Int32(nodes.count + 1)))
+            _ = try append(Node(kind: kind, inSide: true, start: Int32(sideStart), length: Int32(side.count - sideStart), value: 0, end: Int32(nodes.count + 1)))
         }
 
         private func validateUTF8(from start: Int, length: Int, at position: Int) throws(CBORError) {
@@ -339,18 +381,32 @@ public struct CBORDocument: Sendable {
             }
         }
 
-        // MARK: Duplicate keys
+        // MARK: Map keys
 
-        private func checkDuplicateKeys(mapIndex: Int, at position: Int) throws(CBORError) {
+        /// Checks a finished map's keys: scalar (text only when asked), no two equal. Keys are
+        /// never containers, so comparing or hashing one costs its own bytes: the whole check
+        /// is linear in the map's size, whatever the input.
+        private func checkKeys(mapIndex: Int, at position: Int) throws(CBORError) {
             var keys: [Int] = []
             var child = mapIndex + 1
             let end = Int(nodes[mapIndex].end)
+            keys.reserveCapacity(Int(nodes[mapIndex].length))
             while child < end {
+                switch nodes[child].kind {
+                case .array, .map, .tag:
+                    throw CBORError(code: .unsupportedKey, message: "map at offset \(position) has a key that is an array, a map or a tag")
+                case .text:
+                    break
+                default:
+                    if textKeysOnly {
+                        throw CBORError(code: .unsupportedKey, message: "map at offset \(position) has a key that is not a text string")
+                    }
+                }
                 keys.append(child)
                 child = Int(nodes[Int(nodes[child].end)].end)
             }
             if keys.count < 2 { return }
-            if keys.count <= 16 {
+            if keys.count <= 8 {
                 for i in 1..<keys.count {
                     for j in 0..<i where equal(keys[i], keys[j]) {
                         throw CBORError(code: .duplicateMapKey, message: "map at offset \(position) repeats a key")
@@ -358,37 +414,31 @@ public struct CBORDocument: Sendable {
                 }
                 return
             }
-            var buckets: [Int: [Int]] = [:]
+            // Keys by hash: a repeated hash is compared in full, so collisions cost no correctness.
+            var seen: [Int: Int] = [:]
+            seen.reserveCapacity(keys.count)
             for key in keys {
-                let h = fingerprint(key)
-                if let candidates = buckets[h], candidates.contains(where: { equal($0, key) }) {
-                    throw CBORError(code: .duplicateMapKey, message: "map at offset \(position) repeats a key")
+                let h = hash(key)
+                if let other = seen[h] {
+                    if equal(other, key) {
+                        throw CBORError(code: .duplicateMapKey, message: "map at offset \(position) repeats a key")
+                    }
+                    // A true collision: fall back to comparing against every key seen so far.
+                    for earlier in keys where earlier < key && equal(earlier, key) {
+                        throw CBORError(code: .duplicateMapKey, message: "map at offset \(position) repeats a key")
+                    }
+                } else {
+                    seen[h] = key
                 }
-                buckets[h, default: []].append(key)
             }
         }
 
+        /// Whether two scalar key nodes are the same data item.
         private func equal(_ i: Int, _ j: Int) -> Bool {
             let a = nodes[i], b = nodes[j]
             guard a.kind == b.kind, a.value == b.value, a.length == b.length else { return false }
-            switch a.kind {
-            case .bytes, .text:
-                return contentEquals(a, b)
-            case .array, .map, .tag:
-                var ci = i + 1, cj = j + 1
-                while ci < Int(a.end) && cj < Int(b.end) {
-                    if !equal(ci, cj) { return false }
-                    ci = Int(nodes[ci].end)
-                    cj = Int(nodes[cj].end)
-                }
-                return ci == Int(a.end) && cj == Int(b.end)
-            default:
-                return true
-            }
-        }
-
-        private func contentEquals(_ a: Node, _ b: Node) -> Bool {
-            withBytes(a) { x in withBytes(b) { y in x.elementsEqual(y) } }
+            if a.kind == .bytes || a.kind == .text { return withBytes(a) { x in withBytes(b) { y in x.elementsEqual(y) } } }
+            return true
         }
 
         /// The content of a string node, from the input or (indefinite strings) the side buffer.
@@ -400,17 +450,14 @@ public struct CBORDocument: Sendable {
             return body(UnsafeBufferPointer(rebasing: buf[range]))
         }
 
-        /// A hash of the whole key subtree (every node's kind, value, length and string bytes),
-        /// so that keys of any type spread over buckets and the duplicate check stays linear.
-        private func fingerprint(_ index: Int) -> Int {
+        /// A hash of a scalar key node: its kind, value, length and string bytes.
+        private func hash(_ index: Int) -> Int {
             var hasher = Hasher()
-            for i in index..<Int(nodes[index].end) {
-                let n = nodes[i]
-                hasher.combine(n.kind)
-                hasher.combine(n.value)
-                hasher.combine(n.length)
-                if n.kind == .bytes || n.kind == .text { withBytes(n) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) } }
-            }
+            let n = nodes[index]
+            hasher.combine(n.kind)
+            hasher.combine(n.value)
+            hasher.combine(n.length)
+            if n.kind == .bytes || n.kind == .text { withBytes(n) { hasher.combine(bytes: UnsafeRawBufferPointer($0)) } }
             return hasher.finalize()
         }
     }

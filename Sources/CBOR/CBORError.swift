@@ -8,6 +8,7 @@ public struct CBORError: Error, Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Hashable, Sendable {
             case truncated, trailingBytes, lengthExceedsInput, duplicateMapKey, invalidUTF8
             case nestingTooDeep, typeMismatch, malformed, valueOutOfRange, missingKey, unsupported
+            case tooManyItems, unsupportedKey
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -34,6 +35,10 @@ public struct CBORError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let missingKey = Code(.missingKey)
         /// The value cannot be represented (for example an unsupported container use).
         public static let unsupported = Code(.unsupported)
+        /// The document holds more data items than the parser's ``CBORDocument/Limits/maxItems``.
+        public static let tooManyItems = Code(.tooManyItems)
+        /// A map key is an array, a map or a tag, or not text where only text keys are allowed.
+        public static let unsupportedKey = Code(.unsupportedKey)
 
         public var description: String {
             switch wrapped {
@@ -48,6 +53,8 @@ public struct CBORError: Error, Hashable, Sendable, CustomStringConvertible {
             case .valueOutOfRange: "valueOutOfRange"
             case .missingKey: "missingKey"
             case .unsupported: "unsupported"
+            case .tooManyItems: "tooManyItems"
+            case .unsupportedKey: "unsupportedKey"
             }
         }
     }

@@ -61,7 +61,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 return fail(context: context, RPCError(code: .internal, message: "server sent HELLO twice"))
             }
             do {
-                let hello = try Payload.decode(Hello.self, from: frame.payload)
+                let hello = try Payload.decode(Hello.self, from: frame.payload, limits: Payload.responseLimits)
                 state = .ready
                 promise.succeed(hello)
             } catch {
@@ -75,7 +75,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .pong, .request, .cancel:
             break
         case .goaway:
-            let goAway = try? Payload.decode(GoAway.self, from: frame.payload)
+            let goAway = try? Payload.decode(GoAway.self, from: frame.payload, limits: Payload.responseLimits)
             let last = goAway?.lastStreamId ?? 0
             let message = goAway?.message ?? "server sent GOAWAY"
             if case .awaitingHello(let promise) = state {

@@ -84,13 +84,13 @@ public final class WebProfilesClient: Sendable {
         let frame = try await connection.call(payload: payload, timeout: timeout)
         if frame.status == .ok {
             do {
-                let document = try Payload.document(frame.payload)
+                let document = try Payload.document(frame.payload, limits: Payload.responseLimits)
                 return try CBORDecoder().decode(Response.self, from: document, key: messageKey)
             } catch {
                 throw RPCError(code: .internal, message: "undecodable response to \(method.name): \(error)", cause: error)
             }
         }
-        let envelopeError = try? Payload.decode(ErrorEnvelope.self, from: frame.payload)
+        let envelopeError = try? Payload.decode(ErrorEnvelope.self, from: frame.payload, limits: Payload.responseLimits)
         throw RPCError(code: frame.status, message: envelopeError?.error.message ?? frame.status.name, details: envelopeError?.error.details)
     }
 
@@ -131,6 +131,19 @@ public final class WebProfilesClient: Sendable {
                 if case .connecting(let current) = state, current == task { state = .none }
             }
             throw error
+        }
+    }
+
+    /// A client nobody holds any more closes its connection (calls in flight keep it alive, as
+    /// they hold the client).
+    deinit {
+        switch connection.withLock({ $0 }) {
+        case .connected(let live):
+            live.channel.close(promise: nil)
+        case .connecting(let task):
+            Task { if let live = try? await task.value { live.channel.close(promise: nil) } }
+        case .none:
+            break
         }
     }
 

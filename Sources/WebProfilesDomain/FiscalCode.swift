@@ -4,6 +4,7 @@ public struct FiscalCode: Sendable, Hashable, CustomStringConvertible {
     public let value: String
 
     public init(_ input: String, field: String = "fiscalCode") throws(ValidationError) {
+        try TextRules.bounded(input, maxBytes: 64, field: field, "must be 16 letters and digits")
         let text = input.filter { $0 != " " }.uppercased()
         let chars = Array(text)
         guard chars.count == 16, chars.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {

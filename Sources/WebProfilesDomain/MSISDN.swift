@@ -9,6 +9,7 @@ public struct MSISDN: Sendable, Hashable, CustomStringConvertible {
     public let kind: LineKind
 
     public init(_ input: String, field: String = "msisdn") throws(ValidationError) {
+        try TextRules.bounded(input, maxBytes: 48, field: field, "must be an Italian number in E.164 form, +39…")
         var text = input.filter { $0 != " " && $0 != "-" && $0 != "." }
         if text.hasPrefix("0039") { text = "+39" + text.dropFirst(4) }
         guard text.hasPrefix("+39") else { throw ValidationError(field: field, "must be an Italian number in E.164 form, +39…") }

@@ -12,11 +12,11 @@ public struct PasswordPolicy: Sendable, Hashable {
 
     /// Checks `password` for the registration with canonical `username`.
     public func check(_ password: String, username: String, field: String = "password") throws(ValidationError) {
-        guard password.count >= minimumCharacters else {
-            throw ValidationError(field: field, "must be at least \(minimumCharacters) characters")
-        }
         guard password.utf8.count <= Self.maximumBytes else {
             throw ValidationError(field: field, "must be at most \(Self.maximumBytes) bytes")
+        }
+        guard password.count >= minimumCharacters else {
+            throw ValidationError(field: field, "must be at least \(minimumCharacters) characters")
         }
         if Username.canonicalize(password).contains(username) {
             throw ValidationError(field: field, "must not contain the username")

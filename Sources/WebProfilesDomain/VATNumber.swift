@@ -4,6 +4,7 @@ public struct VATNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// Accepts the digits with optional spaces and an optional `IT` prefix.
     public init(_ input: String, field: String = "vatNumber") throws(ValidationError) {
+        try TextRules.bounded(input, maxBytes: 64, field: field, "must be 11 digits")
         var text = input.filter { $0 != " " }.uppercased()
         if text.hasPrefix("IT") { text.removeFirst(2) }
         guard text.count == 11, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {

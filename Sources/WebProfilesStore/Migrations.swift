@@ -1,4 +1,5 @@
 import GRDB
+import WebProfilesDomain
 
 /// The schema, as append-only named migrations. Never edit a shipped migration: add one.
 enum Migrations {
@@ -62,6 +63,32 @@ enum Migrations {
                 t.column("targetRegistrationId", .text).indexed()
                 t.column("before", .text)
                 t.column("after", .text)
+            }
+        }
+        migrator.registerMigration("v2: storage probe, login throttling, usernames in NFKC") { db in
+            // One row the storage probe rewrites: proof that the database takes writes.
+            try db.create(table: "storageProbe") { t in
+                t.primaryKey("id", .integer).check(sql: "id = 1")
+                t.column("at", .datetime).notNull()
+            }
+            // Failed logins by source (the end user's address, or the local peer), for throttling.
+            try db.create(table: "loginThrottle") { t in
+                t.primaryKey("source", .text)
+                t.column("failures", .integer).notNull()
+                t.column("windowStartedAt", .datetime).notNull()
+                t.column("lastAttemptAt", .datetime).notNull()
+            }
+            // Usernames were NFC; they are NFKC now (full-width and other compatibility forms fold
+            // to their plain letters). A username whose new form is taken keeps its old one.
+            let rows = try Row.fetchAll(db, sql: "SELECT id, username FROM registration")
+            for row in rows {
+                let id: String = row["id"]
+                let old: String = row["username"]
+                let new = Username.canonicalize(old)
+                guard new != old else { continue }
+                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM registration WHERE username = ?", arguments: [new]) == 0 {
+                    try db.execute(sql: "UPDATE registration SET username = ? WHERE id = ?", arguments: [new, id])
+                }
             }
         }
         return migrator

@@ -40,9 +40,9 @@ extension ProfileStore {
     // MARK: Gestione utenze
 
     /// Registers a person in the actor's company, pending activation.
-    public func registerUser(actorID: String, _ new: NewRegistration, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
+    public func registerUser(actor session: SessionActor, _ new: NewRegistration, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
-            let actor = try Self.liveActor(db, actorID)
+            let actor = try Self.liveActor(db, session, now: now)
             do { try ManagementRules.checkRegister(actor: actor.profile, profile: new.profile) } catch let refusal as ManagementRules.Refusal { throw Self.refused(refusal) }
             try Self.checkUsernameFree(db, new.username, field: "username")
             let line = try Self.checkLineAndReferent(db, profile: new.profile, line: new.line?.value, referent: new.referent,
@@ -55,16 +55,16 @@ extension ProfileStore {
                 createdAt: now, updatedAt: now, lastLoginAt: nil
             )
             try registration.insert(db)
-            audit.record(.registered, actor: .registration(actorID), at: now, company: actor.companyId, target: registration.id,
+            audit.record(.registered, actor: .registration(session.registrationID), at: now, company: actor.companyId, target: registration.id,
                          after: Self.auditFields(registration))
             return registration
         }
     }
 
     /// Widens or narrows a registration's profile (and its line and referent).
-    public func changeProfile(actorID: String, targetID: String, profile: Profile, line: MSISDN?, referent: String?, now: Date) async throws -> RegistrationRecord {
+    public func changeProfile(actor session: SessionActor, targetID: String, profile: Profile, line: MSISDN?, referent: String?, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
-            let actor = try Self.liveActor(db, actorID)
+            let actor = try Self.liveActor(db, session, now: now)
             var target = try Self.target(db, targetID, companyID: actor.companyId)
             try Self.checkManage(actor: actor, target: target, newProfile: profile)
             guard target.status != .revoked else {
@@ -79,16 +79,16 @@ extension ProfileStore {
             target.profile = profile
             target.updatedAt = now
             try target.update(db)
-            audit.record(.profileChanged, actor: .registration(actorID), at: now, company: actor.companyId, target: target.id,
+            audit.record(.profileChanged, actor: .registration(session.registrationID), at: now, company: actor.companyId, target: target.id,
                          before: before, after: Self.auditFields(target))
             return target
         }
     }
 
     /// Revokes a registration's credentials: no more login, every session ends, its line is freed.
-    public func revoke(actorID: String, targetID: String, reason: String?, now: Date) async throws -> (RegistrationRecord, [SessionRecord]) {
+    public func revoke(actor session: SessionActor, targetID: String, reason: String?, now: Date) async throws -> (RegistrationRecord, [SessionRecord]) {
         try await write { db, audit in
-            let actor = try Self.liveActor(db, actorID)
+            let actor = try Self.liveActor(db, session, now: now)
             var target = try Self.target(db, targetID, companyID: actor.companyId)
             try Self.checkManage(actor: actor, target: target, newProfile: nil)
             guard target.status != .revoked else {
@@ -106,15 +106,15 @@ extension ProfileStore {
             var after = Self.auditFields(target)
             after["sessionsEnded"] = String(ended.count)
             if let reason { after["reason"] = reason }
-            audit.record(.revoked, actor: .registration(actorID), at: now, company: actor.companyId, target: target.id, before: before, after: after)
+            audit.record(.revoked, actor: .registration(session.registrationID), at: now, company: actor.companyId, target: target.id, before: before, after: after)
             return (target, ended)
         }
     }
 
     /// Restores a revoked registration: pending activation with a new code (the person sets a new password).
-    public func restore(actorID: String, targetID: String, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
+    public func restore(actor session: SessionActor, targetID: String, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
-            let actor = try Self.liveActor(db, actorID)
+            let actor = try Self.liveActor(db, session, now: now)
             var target = try Self.target(db, targetID, companyID: actor.companyId)
             try Self.checkManage(actor: actor, target: target, newProfile: nil)
             guard target.status == .revoked else {
@@ -139,7 +139,7 @@ extension ProfileStore {
             target.lockedUntil = nil
             target.updatedAt = now
             try target.update(db)
-            audit.record(.restored, actor: .registration(actorID), at: now, company: actor.companyId, target: target.id,
+            audit.record(.restored, actor: .registration(session.registrationID), at: now, company: actor.companyId, target: target.id,
                          before: before, after: Self.auditFields(target))
             return target
         }
@@ -192,6 +192,11 @@ extension ProfileStore {
             guard var registration = try RegistrationRecord.fetchOne(db, key: registrationID), registration.status == .active else {
                 throw StoreError(.unauthenticated, "the registration is not active")
             }
+            if let keepSessionID {
+                guard let kept = try SessionRecord.fetchOne(db, key: keepSessionID), kept.registrationId == registrationID else {
+                    throw StoreError(.unauthenticated, "the session has ended")
+                }
+            }
             guard registration.passwordHash == verifiedPasswordHash, !registration.isLocked(at: now) else {
                 throw StoreError(.failedPrecondition, "the password changed or the registration was locked meanwhile; try again", field: "currentPassword")
             }
@@ -208,70 +213,6 @@ extension ProfileStore {
         }
     }
 
-    // MARK: Login bookkeeping
-
-    /// Records a failed login (or password check) with an audit event. For an active, unlocked
-    /// registration it counts towards the lockout and locks it at `threshold`; attempts during a
-    /// lockout, and for unknown, pending or revoked registrations (`registrationID` nil), are
-    /// audited without a target and counted nowhere. Every failure costs the same one write.
-    /// Returns whether this failure locked the registration.
-    @discardableResult
-    public func recordLoginFailure(registrationID: String?, threshold: Int, lockout: TimeInterval, now: Date) async throws -> Bool {
-        try await write { db, audit in
-            guard let registrationID, var registration = try RegistrationRecord.fetchOne(db, key: registrationID),
-                  registration.status == .active, !registration.isLocked(at: now)
-            else {
-                audit.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil)
-                return false
-            }
-            registration.failedAttempts += 1
-            audit.record(.loginFailed, actor: .anonymous, at: now, company: registration.companyId, target: registration.id,
-                         after: ["failedAttempts": String(registration.failedAttempts)])
-            var locked = false
-            if registration.failedAttempts >= threshold {
-                registration.lockedUntil = now.addingTimeInterval(lockout)
-                registration.failedAttempts = 0
-                locked = true
-                audit.record(.locked, actor: .system, at: now, company: registration.companyId, target: registration.id,
-                             after: ["lockedUntil": ISO8601DateFormatter().string(from: registration.lockedUntil!)])
-            }
-            registration.updatedAt = now
-            try registration.update(db)
-            return locked
-        }
-    }
-
-    /// Records a successful login: resets the failure count, stores the session and ends the
-    /// oldest other sessions beyond `maxSessions`. Refused if, since the password was verified,
-    /// the registration stopped being active, got locked or changed its password.
-    /// Returns the ended sessions.
-    public func recordLoginSuccess(session: SessionRecord, verifiedPasswordHash: String, upgradedPasswordHash: String? = nil,
-                                   maxSessions: Int, now: Date) async throws -> [SessionRecord] {
-        try await write { db, audit in
-            guard var registration = try RegistrationRecord.fetchOne(db, key: session.registrationId),
-                  registration.status == .active, !registration.isLocked(at: now), registration.passwordHash == verifiedPasswordHash
-            else { throw StoreError(.unauthenticated, "login refused") }
-            registration.failedAttempts = 0
-            registration.lastLoginAt = now
-            registration.updatedAt = now
-            if let upgradedPasswordHash { registration.passwordHash = upgradedPasswordHash }
-            try registration.update(db)
-            try session.insert(db)
-            let others = try SessionRecord
-                .filter(SessionRecord.Columns.registrationId == registration.id && SessionRecord.Columns.id != session.id)
-                .order(SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id).fetchAll(db)
-            let ended = Array(others.dropFirst(max(0, maxSessions - 1)))
-            for old in ended {
-                try old.delete(db)
-                audit.record(.sessionRevoked, actor: .system, at: now, company: registration.companyId, target: registration.id,
-                             after: ["sessionId": old.id, "reason": "session limit of \(maxSessions) reached"])
-            }
-            audit.record(.login, actor: .registration(registration.id), at: now, company: registration.companyId,
-                         target: registration.id, after: ["sessionId": session.id])
-            return ended
-        }
-    }
-
     // MARK: Helpers
 
     static func pendingActivation(_ db: Database, codeHash: String, now: Date) throws -> RegistrationRecord? {
@@ -281,10 +222,15 @@ extension ProfileStore {
         return r
     }
 
-    /// The acting registration, which must be active.
-    static func liveActor(_ db: Database, _ id: String) throws -> RegistrationRecord {
-        guard let actor = try RegistrationRecord.fetchOne(db, key: id), actor.status == .active else {
-            throw StoreError(.unauthenticated, "the session's registration is no longer active")
+    /// The acting registration, which must be active, with the session it acts through still
+    /// there: checked inside the write's transaction, so a revocation or logout that committed
+    /// first is never acted past.
+    static func liveActor(_ db: Database, _ session: SessionActor, now: Date) throws -> RegistrationRecord {
+        guard let actor = try RegistrationRecord.fetchOne(db, key: session.registrationID), actor.status == .active,
+              let row = try SessionRecord.fetchOne(db, key: session.sessionID), row.registrationId == session.registrationID,
+              row.expiresAt > now
+        else {
+            throw StoreError(.unauthenticated, "the session has ended")
         }
         return actor
     }

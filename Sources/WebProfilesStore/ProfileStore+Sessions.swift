@@ -27,7 +27,7 @@ extension ProfileStore {
     /// Persists last-use times gathered in memory (one transaction for the batch).
     public func updateLastSeen(_ updates: [String: Date]) async throws {
         guard !updates.isEmpty else { return }
-        try await writer.write { db in
+        try await bookkeeping { db in
             let statement = try db.makeStatement(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ? AND lastSeenAt < ?")
             for (id, date) in updates { try statement.execute(arguments: [date, id, date]) }
         }
@@ -35,7 +35,7 @@ extension ProfileStore {
 
     /// Deletes sessions past their absolute lifetime or idle for longer than `idleTimeout`.
     public func deleteExpiredSessions(now: Date, idleTimeout: TimeInterval) async throws -> [SessionRecord] {
-        try await writer.write { db in
+        try await bookkeeping { db in
             let idleCutoff = now.addingTimeInterval(-idleTimeout)
             let expired = try SessionRecord
                 .filter(SessionRecord.Columns.expiresAt <= now || SessionRecord.Columns.lastSeenAt <= idleCutoff)

@@ -9,6 +9,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let permissionDenied = Code("permissionDenied")
         public static let failedPrecondition = Code("failedPrecondition")
         public static let unauthenticated = Code("unauthenticated")
+        /// The database cannot take the operation now: disk full, read-only, locked, I/O error.
+        public static let unavailable = Code("unavailable")
+        /// The database is corrupt.
+        public static let dataLoss = Code("dataLoss")
         public var description: String { name }
     }
 

@@ -11,6 +11,16 @@ public struct AuditActor: Sendable, Hashable, CustomStringConvertible {
     public var description: String { value }
 }
 
+/// The session a write is made through: the write's transaction checks it still exists.
+public struct SessionActor: Sendable, Hashable {
+    public var registrationID: String
+    public var sessionID: String
+    public init(registrationID: String, sessionID: String) {
+        self.registrationID = registrationID
+        self.sessionID = sessionID
+    }
+}
+
 /// A freshly issued single-use activation code, by its hash.
 public struct ActivationSecret: Sendable {
     public var codeHash: String

@@ -39,16 +39,19 @@ public struct OutgoingResponse: Sendable {
 
 /// Runs calls: the server's router implements it.
 public protocol CallDispatcher: Sendable {
-    /// Runs one call to completion. Never throws: every failure is an error response.
-    func dispatch(_ call: IncomingCall) async -> OutgoingResponse
-
-    /// Answers the call at once, on the connection's event loop, if it can without waiting for
-    /// anything (e.g. from caches); `nil` sends it to ``dispatch(_:)``. It saves the task and
-    /// the two thread hops of the asynchronous path, so it must never block.
-    func dispatchImmediately(_ call: IncomingCall) -> OutgoingResponse?
+    /// Starts a call, on the connection's event loop: answers it at once when it can without
+    /// waiting (an unknown method, an invalid message, an answer from memory such as
+    /// `Session/Authorize` from the session cache), or returns the work to run as a task.
+    ///
+    /// The call's payload is decoded here, so the parsed document is gone before anything
+    /// awaits. It must never block, and never throws: every failure is an error response.
+    func start(_ call: IncomingCall) -> CallStart
 }
 
-extension CallDispatcher {
-    /// Dispatchers without a fast path run every call as a task.
-    public func dispatchImmediately(_ call: IncomingCall) -> OutgoingResponse? { nil }
+/// How a call goes on after ``CallDispatcher/start(_:)``.
+public enum CallStart: Sendable {
+    /// Answered already.
+    case answered(OutgoingResponse)
+    /// To be run as a task, which answers the call when it ends.
+    case pending(@Sendable () async -> OutgoingResponse)
 }

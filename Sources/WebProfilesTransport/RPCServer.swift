@@ -23,8 +23,13 @@ public final class RPCServer: Service, Sendable {
     private let logger: Logger
     private let peerName: String
     private let connections: ConnectionRegistry
+    private let budgets: [ListenerKind: PeerBudgets]
     private let readyPromise: EventLoopPromise<Void>
+    /// The process's descriptor limit, read (and raised) once at start.
+    private let descriptorLimit: Int
 
+    /// - Parameter limits: limits of the API listener. The operator listener holds at most
+    ///   ``DescriptorLimit/operatorConnections`` connections; both share the other limits.
     public init(listeners: [ListenerConfiguration], limits: ConnectionLimits, dispatcher: any CallDispatcher,
                 peerName: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.listeners = listeners
@@ -35,8 +40,27 @@ public final class RPCServer: Service, Sendable {
         self.group = group
         self.logger = logger
         self.peerName = peerName
-        self.connections = ConnectionRegistry(maxPerListener: limits.maxConnections)
+        self.descriptorLimit = DescriptorLimit.raiseSoftLimit()
+        self.connections = ConnectionRegistry(maxPerListener: [
+            .api: DescriptorLimit.apiConnections(requested: limits.maxConnections, softLimit: descriptorLimit),
+            .operator: DescriptorLimit.operatorConnections,
+        ])
+        self.budgets = [
+            .api: PeerBudgets(maxConnectionsPerPeer: limits.maxConnectionsPerPeer, maxBytesPerPeer: limits.maxBufferedBytesPerPeer),
+            .operator: PeerBudgets(maxConnectionsPerPeer: DescriptorLimit.operatorConnections, maxBytesPerPeer: limits.maxBufferedBytesPerPeer),
+        ]
         self.readyPromise = group.next().makePromise(of: Void.self)
+        warnIfConnectionsLowered(limits)
+    }
+
+    private func warnIfConnectionsLowered(_ limits: ConnectionLimits) {
+        let fitting = connections.maximum(for: .api)
+        if fitting < limits.maxConnections {
+            logger.warning("fewer API connections than configured: the descriptor limit keeps a reserve for the operator socket and the database", metadata: [
+                "max_connections": "\(limits.maxConnections)", "allowed": "\(fitting)", "descriptor_limit": "\(descriptorLimit)",
+                "reserve": "\(DescriptorLimit.reserve + DescriptorLimit.operatorConnections)",
+            ])
+        }
     }
 
     /// Completes once every listener accepts connections; fails if binding failed.
@@ -44,8 +68,14 @@ public final class RPCServer: Service, Sendable {
         try await readyPromise.futureResult.get()
     }
 
-    /// Connections currently open, by listener.
+    /// Whether a graceful shutdown has begun.
+    public var isDraining: Bool { connections.isDraining }
+
+    /// Connections currently open on all listeners.
     public var connectionCount: Int { connections.count }
+
+    /// Connections currently open on one listener.
+    public func connectionCount(of listener: ListenerKind) -> Int { connections.count(of: listener) }
 
     /// The limits new connections get.
     public var limits: ConnectionLimits { dynamic.withLock { $0.limits } }
@@ -54,8 +84,14 @@ public final class RPCServer: Service, Sendable {
     /// connections keep theirs.
     public func update(limits: ConnectionLimits, allowedUIDs: [ListenerKind: Set<UInt32>]) {
         dynamic.withLock { $0 = (limits, allowedUIDs) }
-        connections.maxPerListener = limits.maxConnections
+        connections.setMaximum(DescriptorLimit.apiConnections(requested: limits.maxConnections, softLimit: descriptorLimit), for: .api)
+        budgets[.api]?.update(maxConnectionsPerPeer: limits.maxConnectionsPerPeer, maxBytesPerPeer: limits.maxBufferedBytesPerPeer)
+        budgets[.operator]?.update(maxConnectionsPerPeer: DescriptorLimit.operatorConnections, maxBytesPerPeer: limits.maxBufferedBytesPerPeer)
+        warnIfConnectionsLowered(limits)
     }
+
+    /// The most connections a listener accepts now.
+    public func maxConnections(of listener: ListenerKind) -> Int { connections.maximum(for: listener) }
 
     public func run() async throws {
         var channels: [(any Channel, ListenerConfiguration)] = []
@@ -96,11 +132,18 @@ public final class RPCServer: Service, Sendable {
         let logger = self.logger
         let peerName = self.peerName
         let connections = self.connections
+        let budgets = self.budgets[listener.kind]!
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
+            // Out of descriptors (EMFILE): stop accepting for a moment instead of spinning.
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler()) }
+            }
             .childChannelOption(.autoRead, value: true)
+            // A client that half-closes still gets the answers of the calls it made.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             // Stop reading a client that does not read its answers (BackPressureHandler below).
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: ConnectionLimits.writeBufferLowWatermark, high: ConnectionLimits.writeBufferHighWatermark))
             .childChannelInitializer { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
                     let (limits, allowedUIDs) = self.dynamic.withLock { ($0.limits, $0.allowedUIDs[listener.kind]) }
@@ -111,17 +154,25 @@ public final class RPCServer: Service, Sendable {
                         connectionLogger.warning("refusing connection from a uid not allowed on this socket")
                         throw TransportError(message: "uid \(peer.uid) not allowed")
                     }
+                    guard budgets.openConnection(uid: peer.uid) else {
+                        connectionLogger.warning("refusing connection: the peer holds its maximum of connections", metadata: ["limit": "\(limits.maxConnectionsPerPeer)"])
+                        throw TransportError(message: "too many connections from uid \(peer.uid)")
+                    }
                     guard connections.add(channel, listener: listener.kind) else {
-                        connectionLogger.warning("refusing connection: listener at its connection limit", metadata: ["limit": "\(limits.maxConnections)"])
+                        budgets.closeConnection(uid: peer.uid)
+                        connectionLogger.warning("refusing connection: listener at its connection limit", metadata: ["limit": "\(connections.maximum(for: listener.kind))"])
                         throw TransportError(message: "too many connections")
                     }
+                    channel.closeFuture.whenComplete { _ in
+                        connections.remove(channel, listener: listener.kind)
+                        budgets.closeConnection(uid: peer.uid)
+                    }
                     let handler = ServerConnectionHandler(
-                        dispatcher: dispatcher, limits: limits, peer: peer, listener: listener.kind,
+                        dispatcher: dispatcher, limits: limits, peer: peer, listener: listener.kind, budgets: budgets,
                         serverPeerName: peerName, logger: connectionLogger
                     )
                     try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    channel.closeFuture.whenComplete { _ in connections.remove(channel, listener: listener.kind) }
                 }.flatMapError { error in
                     // Refused: close before reading any frame.
                     channel.close().flatMapThrowing { throw error }
@@ -151,65 +202,6 @@ public final class RPCServer: Service, Sendable {
                 throw error
             }
             return (channel, path)
-        }
-    }
-}
-
-/// The open connections of all listeners, for limits, statistics and the final drain.
-final class ConnectionRegistry: Sendable {
-    private struct State {
-        var channels: [ObjectIdentifier: any Channel] = [:]
-        var perListener: [ListenerKind: Int] = [:]
-        var draining = false
-        var maxPerListener: Int
-    }
-    private let state: Mutex<State>
-
-    init(maxPerListener: Int) { state = Mutex(State(maxPerListener: maxPerListener)) }
-
-    var maxPerListener: Int {
-        get { state.withLock { $0.maxPerListener } }
-        set { state.withLock { $0.maxPerListener = newValue } }
-    }
-
-    var count: Int { state.withLock { $0.channels.count } }
-
-    func add(_ channel: any Channel, listener: ListenerKind) -> Bool {
-        state.withLock { state in
-            guard !state.draining, state.perListener[listener, default: 0] < state.maxPerListener else { return false }
-            state.channels[ObjectIdentifier(channel)] = channel
-            state.perListener[listener, default: 0] += 1
-            return true
-        }
-    }
-
-    func remove(_ channel: any Channel, listener: ListenerKind) {
-        state.withLock { state in
-            if state.channels.removeValue(forKey: ObjectIdentifier(channel)) != nil {
-                state.perListener[listener, default: 1] -= 1
-            }
-        }
-    }
-
-    /// Sends every connection a drain request, waits for them to close within `gracePeriod`,
-    /// then closes the rest.
-    func drain(gracePeriod: Duration, logger: Logger) async {
-        let channels = state.withLock { state in
-            state.draining = true
-            return Array(state.channels.values)
-        }
-        for channel in channels {
-            channel.pipeline.fireUserInboundEventTriggered(ServerConnectionHandler.Drain())
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + gracePeriod
-        while count > 0 && clock.now < deadline && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        let remaining = state.withLock { Array($0.channels.values) }
-        if !remaining.isEmpty {
-            logger.warning("grace period over: closing connections with calls still in flight", metadata: ["connections": "\(remaining.count)"])
-            for channel in remaining { try? await channel.close() }
         }
     }
 }

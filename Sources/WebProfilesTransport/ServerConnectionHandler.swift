@@ -3,250 +3,228 @@ import Logging
 import NIOCore
 import WebProfilesWire
 
-/// Runs the server side of one connection: HELLO, calls, cancellation, deadlines, PING, GOAWAY,
-/// and the per-connection limits. A call the ``CallDispatcher`` can answer at once (from memory)
-/// is answered on the channel's event loop; the others run as tasks. Everything else happens on
-/// the event loop.
-public final class ServerConnectionHandler: ChannelInboundHandler {
-    public typealias InboundIn = ByteBuffer
-    public typealias OutboundOut = ByteBuffer
+/// The server side of one connection: a thin shell around ``ServerConnectionStateMachine`` that
+/// reads frames, carries out the machine's actions (writes, tasks, timers, closing) and keeps the
+/// connection's charges against its peer's budget.
+///
+/// A call the ``CallDispatcher`` answers at once is answered on the channel's event loop; the
+/// others run as tasks that hold their charge until they end. Answers are written as they are
+/// computed and flushed once per read burst (or when a task's answer comes back).
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Asks the connection to stop taking calls, finish those in flight and close.
-    public struct Drain: Sendable {
-        public init() {}
-    }
+    struct Drain: Sendable {}
 
-    /// The connection's protocol state.
-    enum State {
-        /// Connected; the first frame must be HELLO.
-        case awaitingHello
-        /// HELLO exchanged; calls are accepted.
-        case active
-        /// GOAWAY sent or received: no new calls; close once in-flight calls are done.
-        case draining
-        /// Closed or closing: nothing more is read or written.
-        case closed
-    }
-
-    private struct InFlightCall {
-        /// Distinguishes this call from a later one reusing its stream id after it was answered.
-        var token: UInt64
-        /// Payload bytes held for the call (counted against the connection's budget).
-        var bytes: Int
+    /// What the handler keeps per open call.
+    struct CallResources {
         var task: Task<Void, Never>?
         var timeout: Scheduled<Void>?
     }
 
-    /// The smallest `maxFrameBytes` a client may advertise.
-    static let minimumPeerFrameBytes: UInt64 = 256
-
+    private var machine: ServerConnectionStateMachine<CallResources>
     private let dispatcher: any CallDispatcher
     private let limits: ConnectionLimits
     private let peer: PeerCredentials
     private let listener: ListenerKind
-    private let serverPeerName: String
+    private let budgets: PeerBudgets
+    private let serverHello: ByteBuffer
     private var logger: Logger
 
-    private var state: State = .awaitingHello
     private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
-    private var calls: [UInt32: InFlightCall] = [:]
-    private var nextCallToken: UInt64 = 0
-    private var inFlightBytes = 0
-    private var highestStreamID: UInt32 = 0
-    /// The largest frame the client accepts (its HELLO).
-    private var peerMaxFrameBytes = UInt64(Frame.defaultMaxFrameBytes)
     private var frameTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
-    private var context: ChannelHandlerContext?
+    private var stallTimer: Scheduled<Void>?
+    /// When the last call arrived (the idle timeout counts from it); PINGs do not move it.
+    private var lastCallAt: NIODeadline = .uptimeNanoseconds(0)
+    private var sawCallInBurst = false
     private var needsFlush = false
+    /// Bytes charged to the peer for a frame received in part, and for answers it does not read.
+    private var partialFrameCharge = 0
+    private var queuedAnswerCharge = 0
 
-    public init(dispatcher: any CallDispatcher, limits: ConnectionLimits, peer: PeerCredentials, listener: ListenerKind, serverPeerName: String, logger: Logger) {
+    init(dispatcher: any CallDispatcher, limits: ConnectionLimits, peer: PeerCredentials, listener: ListenerKind,
+         budgets: PeerBudgets, serverPeerName: String, logger: Logger) {
+        self.machine = ServerConnectionStateMachine(limits: limits)
         self.dispatcher = dispatcher
         self.limits = limits
         self.peer = peer
         self.listener = listener
-        self.serverPeerName = serverPeerName
+        self.budgets = budgets
         self.logger = logger
         self.processor = NIOSingleStepByteToMessageProcessor(FrameDecoder(maxFrameBytes: limits.maxFrameBytes))
+        self.serverHello = (try? Payload.encode(Hello(peer: serverPeerName, maxFrameBytes: limits.maxFrameBytes))) ?? ByteBuffer()
     }
 
-    public func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+    func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { armFrameTimer(context: context) }
     }
 
-    public func channelActive(context: ChannelHandlerContext) {
+    func channelActive(context: ChannelHandlerContext) {
         // The HELLO must arrive within the frame timeout of connecting.
         armFrameTimer(context: context)
         context.fireChannelActive()
     }
 
-    public func handlerRemoved(context: ChannelHandlerContext) {
+    func handlerRemoved(context: ChannelHandlerContext) {
         tearDown()
-        self.context = nil
     }
 
-    public func channelInactive(context: ChannelHandlerContext) {
+    func channelInactive(context: ChannelHandlerContext) {
         tearDown()
         context.fireChannelInactive()
     }
 
+    /// Stops every timer and task and gives back the peer budget this connection holds (the
+    /// charges of running tasks are given back by the tasks themselves when they end).
     private func tearDown() {
-        state = .closed
+        for call in machine.close() {
+            call.resources?.task?.cancel()
+            call.resources?.timeout?.cancel()
+        }
         frameTimer?.cancel()
         idleTimer?.cancel()
-        for call in calls.values {
-            call.task?.cancel()
-            call.timeout?.cancel()
-        }
-        calls.removeAll()
-        inFlightBytes = 0
+        stallTimer?.cancel()
+        frameTimer = nil
+        idleTimer = nil
+        stallTimer = nil
+        budgets.release(uid: peer.uid, bytes: partialFrameCharge + queuedAnswerCharge)
+        partialFrameCharge = 0
+        queuedAnswerCharge = 0
     }
 
     // MARK: Reading
 
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .closed = state { return }
-        read(context: context, buffer: unwrapInboundIn(data))
-    }
-
-    private func read(context: ChannelHandlerContext, buffer: ByteBuffer) {
-        idleTimer?.cancel()
-        idleTimer = nil
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if machine.phase == .closed { return }
         var completedFrame = false
         do {
-            try processor.process(buffer: buffer) { frame in
+            try processor.process(buffer: unwrapInboundIn(data)) { frame in
                 completedFrame = true
-                self.handle(frame: frame, context: context)
+                self.handle(frame, context: context)
             }
         } catch let error as FrameError {
-            goAway(context: context, status: error.status, message: error.message, close: true)
-            return
+            return goAway(context: context, status: error.status, message: error.message, close: true)
         } catch {
-            goAway(context: context, status: .internal, message: "internal error", close: true)
-            return
+            return goAway(context: context, status: .internal, message: "internal error", close: true)
         }
-        if case .closed = state { return }
-        if processor.unprocessedBytes > 0 {
-            // A frame has started arriving: it must complete within the frame timeout,
-            // counted from the last frame that completed.
+        if machine.phase == .closed { return }
+        let unprocessed = processor.unprocessedBytes
+        if unprocessed > 0 {
+            // A frame has started arriving: it must complete within the frame timeout, counted
+            // from the last frame that completed; beyond a small allowance it is charged to the peer.
             if completedFrame || frameTimer == nil { armFrameTimer(context: context) }
-        } else if case .awaitingHello = state {
-            // Still waiting for HELLO: keep the connect-time deadline.
+            guard chargePartialFrame(bytes: unprocessed) else {
+                return goAway(context: context, status: .resourceExhausted,
+                              message: "your connections hold more than \(limits.maxBufferedBytesPerPeer) bytes", close: true)
+            }
         } else {
-            frameTimer?.cancel()
-            frameTimer = nil
+            _ = chargePartialFrame(bytes: 0)
+            if machine.phase != .awaitingHello {
+                // Still waiting for HELLO keeps the connect-time deadline.
+                frameTimer?.cancel()
+                frameTimer = nil
+            }
         }
-        armIdleTimerIfIdle(context: context)
     }
 
-    public func channelReadComplete(context: ChannelHandlerContext) {
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if sawCallInBurst {
+            sawCallInBurst = false
+            lastCallAt = context.eventLoop.now
+        }
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
     }
 
-    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is Drain {
-            switch state {
-            case .awaitingHello:
-                goAway(context: context, status: .ok, message: "server is shutting down", close: true)
-            case .active:
-                goAway(context: context, status: .ok, message: "server is shutting down", close: false)
-                state = .draining
-                closeIfDrained(context: context)
-            case .draining, .closed:
-                break
-            }
+            perform(machine.drain(), context: context)
+            closeIfDrained(context: context)
+            return
+        }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client half-closed: no more requests, but the answers of the calls it made
+            // (some perhaps committed already) are still owed.
+            machine.inputClosed()
+            if machine.phase == .closed { return close(context: context) }
+            closeIfDrained(context: context)
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stallTimer?.cancel()
+            stallTimer = nil
+            budgets.release(uid: peer.uid, bytes: queuedAnswerCharge)
+            queuedAnswerCharge = 0
+        } else if stallTimer == nil {
+            // A client that takes none of our answers for the frame timeout is dropped.
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let timeout = limits.frameTimeout
+            stallTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                let (handler, context) = loopBound.value
+                handler.logger.info("dropping a client that does not read its answers", metadata: ["timeout": "\(timeout)"])
+                handler.close(context: context)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
         close(context: context)
     }
 
     // MARK: Frames
 
-    private func handle(frame: Frame, context: ChannelHandlerContext) {
-        switch state {
-        case .closed:
-            return
-        case .awaitingHello:
-            guard frame.kind == .hello else {
-                return goAway(context: context, status: .invalidArgument, message: "the first frame must be HELLO, got \(frame.kind)", close: true)
-            }
-            handleHello(frame, context: context)
-        case .active, .draining:
-            switch frame.kind {
-            case .hello:
-                goAway(context: context, status: .invalidArgument, message: "HELLO was already exchanged", close: true)
-            case .request:
-                handleRequest(frame, context: context)
-            case .cancel:
-                if let token = calls[frame.streamID]?.token {
-                    finish(streamID: frame.streamID, token: token, with: .error(RPCError(code: .cancelled, message: "call cancelled by the client")), context: context)
-                }
-            case .ping:
-                write(Frame(kind: .pong, payload: frame.payload), context: context)
-            case .pong:
-                break
-            case .goaway:
-                // The client takes no new calls: finish ours and close.
-                state = .draining
-                closeIfDrained(context: context)
-            case .response:
-                goAway(context: context, status: .invalidArgument, message: "a client may not send RESPONSE frames", close: true)
-            }
+    private func handle(_ frame: Frame, context: ChannelHandlerContext) {
+        switch machine.receive(frame) {
+        case .startRequest:
+            startRequest(frame, context: context)
+        case .refuse(let error):
+            writeResponse(streamID: frame.streamID, .error(error), context: context)
+        case .cancel(let call):
+            call.resources?.task?.cancel()
+            call.resources?.timeout?.cancel()
+            writeResponse(streamID: frame.streamID, .error(RPCError(code: .cancelled, message: "call cancelled by the client")), context: context)
+        case let action:
+            perform(action, context: context)
         }
     }
 
-    private func handleHello(_ frame: Frame, context: ChannelHandlerContext) {
-        let hello: Hello
-        do {
-            hello = try Payload.decode(Hello.self, from: frame.payload)
-        } catch {
-            return goAway(context: context, status: .invalidArgument, message: "undecodable HELLO: \(error)", close: true)
+    private func perform(_ action: ServerConnectionStateMachine<CallResources>.ReceiveAction, context: ChannelHandlerContext) {
+        switch action {
+        case .none, .startRequest, .refuse, .cancel:
+            // Calls are handled where their frame is known.
+            break
+        case .sendHello(let peerName):
+            logger[metadataKey: "client"] = "\(peerName)"
+            frameTimer?.cancel()
+            frameTimer = nil
+            write(Frame(kind: .hello, payload: serverHello), context: context)
+            lastCallAt = context.eventLoop.now
+            armIdleTimer(context: context, at: lastCallAt + TimeAmount(limits.idleTimeout))
+        case .pong(let payload):
+            write(Frame(kind: .pong, payload: payload), context: context)
+        case .goAway(let status, let message, let closeNow):
+            goAway(context: context, status: status, message: message, close: closeNow)
+        case .drainAfterClientGoAway:
+            closeIfDrained(context: context)
         }
-        guard hello.protocolName == Hello.protocolName else {
-            return goAway(context: context, status: .invalidArgument, message: "unknown protocol \"\(hello.protocolName.prefix(64))\"; expected \"\(Hello.protocolName)\"", close: true)
-        }
-        guard hello.version == Hello.currentVersion else {
-            return goAway(context: context, status: .failedPrecondition, message: "unsupported protocol version \(hello.version); this server speaks \(Hello.currentVersion)", close: true)
-        }
-        guard hello.maxFrameBytes >= Self.minimumPeerFrameBytes else {
-            return goAway(context: context, status: .invalidArgument, message: "maxFrameBytes \(hello.maxFrameBytes) is below the minimum of \(Self.minimumPeerFrameBytes)", close: true)
-        }
-        peerMaxFrameBytes = hello.maxFrameBytes
-        logger[metadataKey: "client"] = "\(hello.peer.prefix(64))"
-        state = .active
-        frameTimer?.cancel()
-        frameTimer = nil
-        let reply = Hello(peer: serverPeerName, maxFrameBytes: limits.maxFrameBytes)
-        write(Frame(kind: .hello, payload: (try? Payload.encode(reply)) ?? ByteBuffer()), context: context)
     }
 
-    private func handleRequest(_ frame: Frame, context: ChannelHandlerContext) {
+    private func startRequest(_ frame: Frame, context: ChannelHandlerContext) {
         let streamID = frame.streamID
-        guard calls[streamID] == nil else {
-            return goAway(context: context, status: .invalidArgument, message: "stream id \(streamID) is already in flight", close: true)
-        }
-        if case .draining = state {
-            return writeResponse(streamID: streamID, .error(RPCError(code: .unavailable, message: "server is shutting down")), context: context)
-        }
-        highestStreamID = max(highestStreamID, streamID)
-        guard calls.count < limits.maxConcurrentCalls else {
-            return writeResponse(streamID: streamID, .error(RPCError(code: .resourceExhausted, message: "more than \(limits.maxConcurrentCalls) calls in flight on this connection")), context: context)
-        }
-        let bytes = frame.payload.readableBytes
-        guard inFlightBytes + bytes <= limits.maxInFlightRequestBytes else {
-            return writeResponse(streamID: streamID, .error(RPCError(code: .resourceExhausted, message: "more than \(limits.maxInFlightRequestBytes) bytes of requests in flight on this connection")), context: context)
-        }
-        let document: CBORDocument
-        let header: RequestHeader
+        sawCallInBurst = true
+        let call: IncomingCall
+        let heldBytes: Int
         do {
-            document = try Payload.document(frame.payload)
+            let document = try Payload.document(frame.payload, limits: Payload.peerLimits)
+            heldBytes = document.retainedBytes
             // Bound the metadata map before decoding it.
             if let shape = document.mapShape(underKey: "metadata") {
                 guard shape.count <= Metadata.maxEntries else {
@@ -254,86 +232,112 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
                 }
                 guard shape.textKeysOnly else { throw RPCError(code: .invalidArgument, message: "metadata keys must be text strings") }
             }
-            header = try CBORDecoder().decode(RequestHeader.self, from: document)
+            let header = try CBORDecoder(limits: Payload.peerLimits).decode(RequestHeader.self, from: document)
             try Metadata.validate(header.metadata ?? [:])
+            let deadline = header.timeoutMillis.map { context.eventLoop.now + .milliseconds(Int64(clamping: $0)) }
+            if let deadline, deadline <= context.eventLoop.now {
+                // Already late: answered without running anything.
+                return writeResponse(streamID: streamID, .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
+            }
+            call = IncomingCall(streamID: streamID, method: header.method, metadata: header.metadata ?? [:], deadline: deadline,
+                                payload: document, peer: peer, listener: listener, logger: logger)
         } catch let error as RPCError {
             return writeResponse(streamID: streamID, .error(error), context: context)
+        } catch let error as CBORError {
+            return writeResponse(streamID: streamID, .error(RPCError(code: .invalidArgument, message: "undecodable request: \(error.message)")), context: context)
         } catch {
             return writeResponse(streamID: streamID, .error(RPCError(code: .invalidArgument, message: "undecodable request: \(error)")), context: context)
         }
-        let deadline = header.timeoutMillis.map { NIODeadline.now() + .milliseconds(Int64(clamping: $0)) }
-        if let deadline, deadline <= .now() {
-            // Already late: answered without running anything.
-            return writeResponse(streamID: streamID, .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
-        }
-        let call = IncomingCall(
-            streamID: streamID, method: header.method, metadata: header.metadata ?? [:], deadline: deadline,
-            payload: document, peer: peer, listener: listener, logger: logger
-        )
-        // The fast path: answered here, on the event loop, when the dispatcher can do it
-        // without waiting (e.g. Session/Authorize from the session cache).
-        if let response = dispatcher.dispatchImmediately(call) {
-            return writeResponse(streamID: streamID, response, context: context)
-        }
 
-        nextCallToken &+= 1
-        let token = nextCallToken
-        var inFlight = InFlightCall(token: token, bytes: bytes)
-        if let deadline {
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            inFlight.timeout = context.eventLoop.scheduleTask(deadline: deadline) {
-                let (handler, context) = loopBound.value
-                handler.finish(streamID: streamID, token: token, with: .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
-                handler.flushIfNeeded(context: context)
-            }
+        let run: @Sendable () async -> OutgoingResponse
+        switch dispatcher.start(call) {
+        case .answered(let response):
+            return writeResponse(streamID: streamID, response, context: context)
+        case .pending(let work):
+            run = work
         }
-        calls[streamID] = inFlight
-        inFlightBytes += bytes
-        let dispatcher = self.dispatcher
+        // The task holds the call's bytes until it ends, whenever it is answered.
+        guard budgets.charge(uid: peer.uid, bytes: heldBytes) else {
+            return writeResponse(streamID: streamID, .error(RPCError(code: .resourceExhausted, message: "your connections hold more than \(limits.maxBufferedBytesPerPeer) bytes")), context: context)
+        }
+        guard let token = machine.callStarted(streamID: streamID, bytes: heldBytes) else {
+            budgets.release(uid: peer.uid, bytes: heldBytes)
+            return writeResponse(streamID: streamID, .error(ServerConnectionStateMachine<CallResources>.tooManyBytes(limits)), context: context)
+        }
+        var resources = CallResources()
         let eventLoop = context.eventLoop
         let loopBound = NIOLoopBound((self, context), eventLoop: eventLoop)
-        let task = Task {
-            let response = await dispatcher.dispatch(call)
-            eventLoop.execute {
+        if let deadline = call.deadline {
+            resources.timeout = eventLoop.scheduleTask(deadline: deadline) {
                 let (handler, context) = loopBound.value
-                handler.finish(streamID: streamID, token: token, with: response, context: context)
+                handler.answer(streamID: streamID, token: token, with: .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
                 handler.flushIfNeeded(context: context)
             }
         }
-        if calls[streamID]?.token == token { calls[streamID]?.task = task } else { task.cancel() }
+        let budgets = self.budgets
+        let uid = peer.uid
+        resources.task = Task {
+            let response = await run()
+            budgets.release(uid: uid, bytes: heldBytes)
+            eventLoop.execute {
+                let (handler, context) = loopBound.value
+                handler.machine.taskEnded(bytes: heldBytes)
+                handler.answer(streamID: streamID, token: token, with: response, context: context)
+                handler.flushIfNeeded(context: context)
+            }
+        }
+        if !machine.attach(resources, streamID: streamID, token: token) {
+            resources.task?.cancel()
+            resources.timeout?.cancel()
+        }
     }
 
-    /// Answers a call once: the first of completion, cancellation and deadline wins. `token`
-    /// makes sure a late completion never answers a newer call that reuses the stream id.
-    private func finish(streamID: UInt32, token: UInt64, with response: OutgoingResponse, context: ChannelHandlerContext) {
-        guard calls[streamID]?.token == token, let call = calls.removeValue(forKey: streamID) else { return }
-        inFlightBytes -= call.bytes
-        call.timeout?.cancel()
-        if response.status == .cancelled || response.status == .deadlineExceeded { call.task?.cancel() }
+    /// Answers a call once: the first of completion, cancellation and deadline wins.
+    private func answer(streamID: UInt32, token: UInt64, with response: OutgoingResponse, context: ChannelHandlerContext) {
+        guard let call = machine.answer(streamID: streamID, token: token) else { return }
+        call.resources?.timeout?.cancel()
+        if response.status == .cancelled || response.status == .deadlineExceeded { call.resources?.task?.cancel() }
         writeResponse(streamID: streamID, response, context: context)
         closeIfDrained(context: context)
-        armIdleTimerIfIdle(context: context)
     }
 
     // MARK: Writing
 
     private func writeResponse(streamID: UInt32, _ response: OutgoingResponse, context: ChannelHandlerContext) {
         var frame = Frame(kind: .response, status: response.status, streamID: streamID, payload: response.payload)
-        if UInt64(frame.lengthField) > peerMaxFrameBytes {
+        if UInt64(frame.lengthField) > machine.peerMaxFrameBytes {
             // Never send a frame larger than the client accepts.
-            let error = OutgoingResponse.error(RPCError(code: .resourceExhausted, message: "the response of \(frame.lengthField) bytes exceeds your maxFrameBytes of \(peerMaxFrameBytes)"))
+            let error = OutgoingResponse.error(RPCError(code: .resourceExhausted, message: "the response of \(frame.lengthField) bytes exceeds your maxFrameBytes of \(machine.peerMaxFrameBytes)"))
             frame = Frame(kind: .response, status: error.status, streamID: streamID, payload: error.payload)
         }
         write(frame, context: context)
     }
 
     private func write(_ frame: Frame, context: ChannelHandlerContext) {
-        guard context.channel.isActive else { return }
-        if case .closed = state { return }
+        guard machine.phase != .closed, context.channel.isActive else { return }
         var buffer = context.channel.allocator.buffer(capacity: Frame.headerBytes + frame.payload.readableBytes)
         frame.write(to: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)
         needsFlush = true
+        if !context.channel.isWritable { chargeQueuedAnswers(context: context) }
+    }
+
+    /// Answers pile up for a client that does not read them: they are charged to its peer and
+    /// bounded per connection; beyond either, the connection is closed.
+    private func chargeQueuedAnswers(context: ChannelHandlerContext) {
+        guard let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes) else { return }
+        guard queued <= ConnectionLimits.maxQueuedResponseBytes else {
+            logger.info("dropping a client that does not read its answers", metadata: ["queued_bytes": "\(queued)"])
+            return close(context: context)
+        }
+        let wanted = max(0, queued - ConnectionLimits.writeBufferHighWatermark)
+        if wanted > queuedAnswerCharge {
+            guard budgets.charge(uid: peer.uid, bytes: wanted - queuedAnswerCharge) else {
+                logger.info("dropping a client that does not read its answers: its peer's budget is spent")
+                return close(context: context)
+            }
+            queuedAnswerCharge = wanted
+        }
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {
@@ -344,27 +348,39 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func goAway(context: ChannelHandlerContext, status: StatusCode, message: String, close closeNow: Bool) {
-        if case .closed = state { return }
+        guard machine.phase != .closed else { return }
         if status != .ok && status != .unavailable {
-            logger.info("protocol violation, sending GOAWAY", metadata: ["status": "\(status.name)", "reason": "\(message)"])
+            logger.info("protocol violation, sending GOAWAY", metadata: ["status": "\(status.name)", "reason": "\(LogSafe.text(message, maxLength: 256))"])
         }
-        let payload = (try? Payload.encode(GoAway(lastStreamId: highestStreamID, message: message))) ?? ByteBuffer()
+        let payload = (try? Payload.encode(GoAway(lastStreamId: machine.highestStreamID, message: message))) ?? ByteBuffer()
         write(Frame(kind: .goaway, status: status, payload: payload), context: context)
         flushIfNeeded(context: context)
         if closeNow { close(context: context) }
     }
 
     private func close(context: ChannelHandlerContext) {
-        if case .closed = state { return }
+        guard machine.phase != .closed else { return }
+        flushIfNeeded(context: context)
         tearDown()
         context.close(promise: nil)
     }
 
     private func closeIfDrained(context: ChannelHandlerContext) {
-        if case .draining = state, calls.isEmpty {
-            flushIfNeeded(context: context)
-            close(context: context)
+        if machine.isDrained { close(context: context) }
+    }
+
+    // MARK: Budget
+
+    /// Charges the peer for the part of a partly received frame beyond the allowance.
+    private func chargePartialFrame(bytes: Int) -> Bool {
+        let wanted = max(0, bytes - ConnectionLimits.partialFrameAllowance)
+        if wanted > partialFrameCharge {
+            guard budgets.charge(uid: peer.uid, bytes: wanted - partialFrameCharge) else { return false }
+        } else if wanted < partialFrameCharge {
+            budgets.release(uid: peer.uid, bytes: partialFrameCharge - wanted)
         }
+        partialFrameCharge = wanted
+        return true
     }
 
     // MARK: Timers
@@ -380,26 +396,27 @@ public final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func armIdleTimerIfIdle(context: ChannelHandlerContext) {
-        guard calls.isEmpty, idleTimer == nil, processor.unprocessedBytes == 0 else { return }
-        switch state {
-        case .active:
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            idleTimer = context.eventLoop.scheduleTask(in: TimeAmount(limits.idleTimeout)) {
-                let (handler, context) = loopBound.value
-                handler.idleTimer = nil
-                guard handler.calls.isEmpty else { return }
-                handler.goAway(context: context, status: .ok, message: "idle timeout", close: true)
-            }
-        default:
-            break
+    /// One timer for the whole connection, moved only when it fires: calls just note their time.
+    private func armIdleTimer(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.idleTimerFired(context: context)
         }
     }
-}
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    private func idleTimerFired(context: ChannelHandlerContext) {
+        idleTimer = nil
+        guard machine.phase == .active else { return }
+        let idle = TimeAmount(limits.idleTimeout)
+        let due = lastCallAt + idle
+        if due > context.eventLoop.now {
+            return armIdleTimer(context: context, at: due)
+        }
+        guard machine.mayCloseAsIdle, processor.unprocessedBytes == 0 else {
+            // Calls still owe their answers: look again one idle period later.
+            return armIdleTimer(context: context, at: context.eventLoop.now + idle)
+        }
+        goAway(context: context, status: .ok, message: "idle timeout", close: true)
     }
 }

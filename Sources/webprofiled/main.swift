@@ -53,7 +53,10 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("auto (journal when stderr is the journal), journal, text or json [logging.format].", valueName: "format")) var logFormat: String?
     @Option(help: ArgumentHelp("Largest accepted frame length field, bytes [limits.max_frame_bytes].", valueName: "bytes")) var maxFrameBytes: String?
     @Option(help: ArgumentHelp("Connections each socket holds [limits.max_connections].", valueName: "n")) var maxConnections: String?
+    @Option(help: ArgumentHelp("Connections one peer uid may hold on the API socket [limits.max_connections_per_peer].", valueName: "n")) var maxConnectionsPerPeer: String?
     @Option(help: ArgumentHelp("Calls one connection may have in flight [limits.max_concurrent_calls].", valueName: "n")) var maxConcurrentCalls: String?
+    @Option(help: ArgumentHelp("Bytes the running calls of one connection may hold [limits.max_inflight_request_bytes].", valueName: "bytes")) var maxInflightRequestBytes: String?
+    @Option(help: ArgumentHelp("Bytes all connections of one peer uid may hold [limits.max_buffered_bytes_per_peer].", valueName: "bytes")) var maxBufferedBytesPerPeer: String?
     @Option(help: ArgumentHelp("Seconds a started frame may take [limits.frame_timeout].", valueName: "seconds")) var frameTimeout: String?
     @Option(help: ArgumentHelp("Seconds before an idle connection is closed [limits.idle_timeout].", valueName: "seconds")) var idleTimeout: String?
     @Option(help: ArgumentHelp("Seconds in-flight calls get on shutdown [limits.shutdown_grace_period].", valueName: "seconds")) var shutdownGracePeriod: String?
@@ -78,7 +81,10 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
             ("database", "server.database", database), ("exit-when-idle", "server.exit_when_idle", exitWhenIdle),
             ("log-level", "logging.level", logLevel), ("log-format", "logging.format", logFormat),
             ("max-frame-bytes", "limits.max_frame_bytes", maxFrameBytes), ("max-connections", "limits.max_connections", maxConnections),
-            ("max-concurrent-calls", "limits.max_concurrent_calls", maxConcurrentCalls), ("frame-timeout", "limits.frame_timeout", frameTimeout),
+            ("max-connections-per-peer", "limits.max_connections_per_peer", maxConnectionsPerPeer),
+            ("max-concurrent-calls", "limits.max_concurrent_calls", maxConcurrentCalls),
+            ("max-inflight-request-bytes", "limits.max_inflight_request_bytes", maxInflightRequestBytes),
+            ("max-buffered-bytes-per-peer", "limits.max_buffered_bytes_per_peer", maxBufferedBytesPerPeer), ("frame-timeout", "limits.frame_timeout", frameTimeout),
             ("idle-timeout", "limits.idle_timeout", idleTimeout), ("shutdown-grace-period", "limits.shutdown_grace_period", shutdownGracePeriod),
             ("session-idle-timeout", "sessions.idle_timeout", sessionIdleTimeout), ("session-lifetime", "sessions.lifetime", sessionLifetime),
             ("max-sessions", "sessions.max_per_registration", maxSessions), ("session-flush-interval", "sessions.flush_interval", sessionFlushInterval),

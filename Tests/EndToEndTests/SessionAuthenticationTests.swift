@@ -51,7 +51,9 @@ struct SessionAuthenticationTests {
         let events = try await op.call(OperatorAPI.listAuditEvents, ListAuditEventsRequest(registrationId: f.repID, pageSize: 500))
         #expect(events.events.filter { $0.action == "locked" }.count == 2)
         #expect(events.events.filter { $0.action == "unlocked" }.count == 1)
-        #expect(events.events.filter { $0.action == "loginFailed" }.count == 10)
+        // Ten counted failures, and the two attempts refused during the lockouts (right password).
+        #expect(events.events.filter { $0.action == "loginFailed" && $0.after?["failedAttempts"] != nil }.count == 10)
+        #expect(events.events.filter { $0.action == "loginFailed" && $0.after?["refused"] == "locked" }.count == 2)
         await anon.close()
         await op.close()
     }

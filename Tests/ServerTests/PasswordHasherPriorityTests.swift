@@ -24,7 +24,7 @@ struct PasswordHasherPriorityTests {
         let hasher = try PasswordHasher(parameters: Argon2Parameters(memoryKiB: 64, iterations: 1, parallelism: 1), threads: 2)
         // Enough concurrent work that both pool threads run some.
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<8 { group.addTask { _ = try await hasher.hash("Priority-Test-Password") } }
+            for _ in 0..<8 { group.addTask { _ = try await hasher.hash("Priority-Test-Password", peer: 0) } }
             try await group.waitForAll()
         }
         let threads = try Self.threadNiceness()

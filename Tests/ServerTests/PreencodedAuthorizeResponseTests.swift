@@ -22,7 +22,7 @@ struct PreencodedAuthorizeResponseTests {
             allowed: allowed, reason: reason, principal: try CBOREncodedValue(encoding: principal))))
         #expect(fast == slow)
         // And a client decodes it into the same answer.
-        let decoded = try CBORDecoder().decode(AuthorizeResponse.self, from: try Payload.document(fast), key: messageKey)
+        let decoded = try CBORDecoder().decode(AuthorizeResponse.self, from: try Payload.document(fast, limits: Payload.responseLimits), key: messageKey)
         #expect(decoded.principal == principal && decoded.allowed == allowed && decoded.reason == reason)
     }
 }

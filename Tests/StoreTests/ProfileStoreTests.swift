@@ -31,9 +31,21 @@ struct ProfileStoreTests {
         return (company.company.id, registration.id)
     }
 
+    /// The session `registrationID` acts through (made on first use, as a login would).
+    func actor(_ registrationID: String) async throws -> SessionActor {
+        let id = "session-of-\(registrationID)"
+        let now = self.now
+        try await store.unsafeWrite { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO session (id, registrationId, tokenHash, createdAt, expiresAt, lastSeenAt) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [id, registrationID, "hash-\(id)", now, now.addingTimeInterval(3600), now])
+        }
+        return SessionActor(registrationID: registrationID, sessionID: id)
+    }
+
     func register(_ actor: String, _ username: String, _ profile: Profile, line: String? = nil, referent: String? = nil, activate: Bool = true) async throws -> String {
         let secret = activation()
-        let r = try await store.registerUser(actorID: actor, NewRegistration(username: try Username(username), displayName: username, email: "\(username)@r.it",
+        let r = try await store.registerUser(actor: try await self.actor(actor), NewRegistration(username: try Username(username), displayName: username, email: "\(username)@r.it",
                                                                              profile: profile, line: try line.map { try MSISDN($0) }, referent: referent),
                                              activation: secret, now: now)
         if activate { _ = try await store.activate(codeHash: secret.codeHash, passwordHash: "x", now: now) }
@@ -45,7 +57,7 @@ struct ProfileStoreTests {
     }
 
     func auditCount() async throws -> Int {
-        try await store.writer.read { db in try AuditEventRecord.fetchCount(db) }
+        try await store.unsafeRead { db in try AuditEventRecord.fetchCount(db) }
     }
 
     @Test func companiesAndUsernamesAreUnique() async throws {
@@ -78,9 +90,9 @@ struct ProfileStoreTests {
         let holder = try await register(rep, "holder", .user, line: "+393330000001")
         #expect(await code { try await self.register(rep, "user6", .deviceUser, line: "+393330000001") } == .alreadyExists)
         // Revoking frees the line; restoring while someone else holds it is refused.
-        _ = try await store.revoke(actorID: rep, targetID: holder, reason: nil, now: now)
+        _ = try await store.revoke(actor: try await self.actor(rep), targetID: holder, reason: nil, now: now)
         _ = try await register(rep, "taker", .deviceUser, line: "+393330000001")
-        #expect(await code { try await self.store.restore(actorID: rep, targetID: holder, activation: self.activation(), now: self.now) } == .failedPrecondition)
+        #expect(await code { try await self.store.restore(actor: try await self.actor(rep), targetID: holder, activation: self.activation(), now: self.now) } == .failedPrecondition)
         _ = otherRep
     }
 
@@ -88,25 +100,25 @@ struct ProfileStoreTests {
         let (_, rep) = try await company()
         let (_, otherRep) = try await company(vat: "12345678903", rep: "luigi", lines: [])
         let full = try await register(rep, "full", .adminFull)
-        #expect(await code { try await self.store.changeProfile(actorID: full, targetID: full, profile: .adminLight, line: nil, referent: nil, now: self.now) } == .permissionDenied)
-        #expect(await code { try await self.store.revoke(actorID: rep, targetID: rep, reason: nil, now: self.now) } == .permissionDenied)
-        #expect(await code { try await self.store.revoke(actorID: otherRep, targetID: full, reason: nil, now: self.now) } == .notFound)
-        #expect(await code { try await self.store.revoke(actorID: full, targetID: rep, reason: nil, now: self.now) } == .permissionDenied)
+        #expect(await code { try await self.store.changeProfile(actor: try await self.actor(full), targetID: full, profile: .adminLight, line: nil, referent: nil, now: self.now) } == .permissionDenied)
+        #expect(await code { try await self.store.revoke(actor: try await self.actor(rep), targetID: rep, reason: nil, now: self.now) } == .permissionDenied)
+        #expect(await code { try await self.store.revoke(actor: try await self.actor(otherRep), targetID: full, reason: nil, now: self.now) } == .notFound)
+        #expect(await code { try await self.store.revoke(actor: try await self.actor(full), targetID: rep, reason: nil, now: self.now) } == .permissionDenied)
     }
 
     @Test func narrowingAndRevocation() async throws {
         let (_, rep) = try await company()
         let light = try await register(rep, "anna", .adminLight, referent: "Referente")
-        let narrowed = try await store.changeProfile(actorID: rep, targetID: light, profile: .user, line: try MSISDN("+393330000002"), referent: nil, now: now)
+        let narrowed = try await store.changeProfile(actor: try await self.actor(rep), targetID: light, profile: .user, line: try MSISDN("+393330000002"), referent: nil, now: now)
         #expect(narrowed.profile == .user && narrowed.line == "+393330000002" && narrowed.referent == nil)
         let session = SessionRecord(id: "s1", registrationId: light, tokenHash: "h1", createdAt: now, expiresAt: now.addingTimeInterval(60), lastSeenAt: now)
         _ = try await store.recordLoginSuccess(session: session, verifiedPasswordHash: "x", maxSessions: 10, now: now)
-        let (revoked, ended) = try await store.revoke(actorID: rep, targetID: light, reason: "left", now: now)
+        let (revoked, ended) = try await store.revoke(actor: try await self.actor(rep), targetID: light, reason: "left", now: now)
         #expect(revoked.status == .revoked)
         #expect(ended.map(\.id) == ["s1"])
         #expect(try await store.session(tokenHash: "h1") == nil)
-        #expect(await code { try await self.store.revoke(actorID: rep, targetID: light, reason: nil, now: self.now) } == .failedPrecondition)
-        let restored = try await store.restore(actorID: rep, targetID: light, activation: activation(), now: now)
+        #expect(await code { try await self.store.revoke(actor: try await self.actor(rep), targetID: light, reason: nil, now: self.now) } == .failedPrecondition)
+        let restored = try await store.restore(actor: try await self.actor(rep), targetID: light, activation: activation(), now: now)
         #expect(restored.status == .pendingActivation && restored.passwordHash == nil)
     }
 
@@ -119,22 +131,90 @@ struct ProfileStoreTests {
         #expect(try await store.registration(id: rep)?.status == .revoked)
         // The schema itself refuses a second live legal representative.
         await #expect(throws: (any Error).self) {
-            try await store.writer.write { db in
+            try await store.unsafeWrite { db in
                 try db.execute(sql: "UPDATE registration SET status = 'active' WHERE id = ?", arguments: [rep])
             }
         }
     }
 
+    let policy = LoginPolicy(lockoutThreshold: 5, lockoutDuration: 900)
+    let source = LoginSource.peer(uid: 1000)
+
+    /// A failed login of `subject`: the attempt, then its failure. Returns whether it locked.
+    func failedLogin(_ subject: LoginSubject, at time: Date? = nil) async throws -> (attempt: LoginAttempt, locked: Bool) {
+        let attempt = try await store.beginLogin(subject, source: source, policy: policy, now: time ?? now)
+        return (attempt, try await store.recordLoginFailure(attempt, source: source, policy: policy, now: time ?? now))
+    }
+
     @Test func lockoutCountsAndResets() async throws {
         let (_, rep) = try await company()
-        for i in 1...4 { #expect(try await store.recordLoginFailure(registrationID: rep, threshold: 5, lockout: 900, now: now) == false, "\(i)") }
-        #expect(try await store.recordLoginFailure(registrationID: rep, threshold: 5, lockout: 900, now: now))
+        for i in 1...4 { #expect(try await failedLogin(.registration(rep)).locked == false, "\(i)") }
+        #expect(try await failedLogin(.registration(rep)).locked)
         #expect(try await store.registration(id: rep)?.isLocked(at: now) == true)
-        // Attempts during the lockout do not count.
-        #expect(try await store.recordLoginFailure(registrationID: rep, threshold: 5, lockout: 900, now: now.addingTimeInterval(10)) == false)
+        // Attempts during the lockout are not verified and do not count.
+        let (refused, locked) = try await failedLogin(.registration(rep), at: now.addingTimeInterval(10))
+        #expect(refused.hashToVerify == nil && !locked)
         #expect(try await store.registration(id: rep)?.failedAttempts == 0)
         let unlocked = try await store.unlock(registrationID: rep, actor: .operator(uid: 0), now: now)
         #expect(!unlocked.isLocked(at: now))
+    }
+
+    @Test func concurrentAttemptsNeverGetMoreVerificationsThanTheThreshold() async throws {
+        let (_, rep) = try await company()
+        // Every attempt is started before any is finished, as a burst of guesses would be.
+        var attempts: [LoginAttempt] = []
+        for _ in 0..<20 { attempts.append(try await store.beginLogin(.registration(rep), source: source, policy: policy, now: now)) }
+        #expect(attempts.filter { $0.hashToVerify != nil }.count == policy.lockoutThreshold)
+        var locks = 0
+        for attempt in attempts where try await store.recordLoginFailure(attempt, source: source, policy: policy, now: now) { locks += 1 }
+        #expect(locks == 1)
+        #expect(try await store.registration(id: rep)?.isLocked(at: now) == true)
+    }
+
+    @Test func aSuccessGivesTheAttemptsBack() async throws {
+        let (_, rep) = try await company()
+        for _ in 0..<3 { _ = try await failedLogin(.registration(rep)) }
+        let attempt = try await store.beginLogin(.registration(rep), source: source, policy: policy, now: now)
+        #expect(try await store.registration(id: rep)?.failedAttempts == 4)
+        let session = SessionRecord(id: "s", registrationId: rep, tokenHash: "h", createdAt: now, expiresAt: now.addingTimeInterval(60), lastSeenAt: now)
+        _ = try await store.recordLoginSuccess(session: session, verifiedPasswordHash: try #require(attempt.hashToVerify), maxSessions: 10, now: now)
+        #expect(try await store.registration(id: rep)?.failedAttempts == 0)
+    }
+
+    @Test func aRefusedAttemptWritesTheSameWhateverThePassword() async throws {
+        let (_, rep) = try await company()
+        for _ in 0..<5 { _ = try await failedLogin(.registration(rep)) }
+        // Locked: the attempt is refused before any verification, so right and wrong passwords
+        // cannot be told apart by what is written.
+        let before = try await auditCount()
+        let (attempt, _) = try await failedLogin(.registration(rep))
+        #expect(attempt.hashToVerify == nil)
+        #expect(try await auditCount() == before + 1)
+        let last = try await store.unsafeRead { db in try AuditEventRecord.order(AuditEventRecord.Columns.id.desc).fetchOne(db) }
+        #expect(last?.action == .loginFailed && last?.targetRegistrationId == rep && last?.after == #"{"refused":"locked"}"#)
+    }
+
+    @Test func aSourceFailingTooOftenIsSlowedDown() async throws {
+        let throttled = LoginPolicy(lockoutThreshold: 5, lockoutDuration: 900, sourceThreshold: 3, sourceWindow: 60, baseDelay: 0.5, maxDelay: 2)
+        var delays: [TimeInterval] = []
+        for i in 0..<7 {
+            let attempt = try await store.beginLogin(.username(try Username("nobody\(i)")), source: source, policy: throttled, now: now)
+            delays.append(attempt.delay)
+            try await store.recordLoginFailure(attempt, source: source, policy: throttled, now: now)
+        }
+        #expect(delays == [0, 0, 0, 0.5, 1, 2, 2])
+        // Another source is not slowed down, and the window forgets.
+        #expect(try await store.beginLogin(.username(nil), source: .peer(uid: 7), policy: throttled, now: now).delay == 0)
+        #expect(try await store.beginLogin(.username(nil), source: source, policy: throttled, now: now.addingTimeInterval(61)).delay == 0)
+    }
+
+    @Test func writesRecheckTheSessionInTheirTransaction() async throws {
+        let (_, rep) = try await company()
+        let acting = try await actor(rep)
+        try await store.unsafeWrite { db in try db.execute(sql: "DELETE FROM session WHERE id = ?", arguments: [acting.sessionID]) }
+        let new = NewRegistration(username: try Username("late.user"), displayName: "Late", email: "late@r.it", profile: .adminFull, line: nil, referent: nil)
+        #expect(await code { try await self.store.registerUser(actor: acting, new, activation: self.activation(), now: self.now) } == .unauthenticated)
+        #expect(try await store.registration(username: try Username("late.user")) == nil)
     }
 
     @Test func sessionLimitEndsTheOldest() async throws {
@@ -169,8 +249,9 @@ struct ProfileStoreTests {
 
     @Test func everyLoginFailureIsOneAuditedWrite() async throws {
         let before = try await auditCount()
-        #expect(try await store.recordLoginFailure(registrationID: nil, threshold: 5, lockout: 900, now: now) == false)
-        #expect(try await auditCount() == before + 1)
+        #expect(try await failedLogin(.username(nil)).locked == false)
+        #expect(try await failedLogin(.username(try Username("nobody"))).locked == false)
+        #expect(try await auditCount() == before + 2)
     }
 
     @Test func refusedOperationsWriteNoAuditEvents() async throws {
@@ -187,7 +268,7 @@ struct ProfileStoreTests {
         let (companyID, rep) = try await company()
         let holder = try await register(rep, "holder", .user, line: "+393330000001")
         #expect(await code { try await self.store.removeLine(companyID: companyID, msisdn: try MSISDN("+393330000001"), actor: .system, now: self.now) } == .failedPrecondition)
-        _ = try await store.revoke(actorID: rep, targetID: holder, reason: nil, now: now)
+        _ = try await store.revoke(actor: try await self.actor(rep), targetID: holder, reason: nil, now: now)
         let company = try await store.removeLine(companyID: companyID, msisdn: try MSISDN("+393330000001"), actor: .system, now: now)
         #expect(!company.lines.contains { $0.msisdn == "+393330000001" })
     }
@@ -215,11 +296,11 @@ struct ProfileStoreTests {
         let path = NSTemporaryDirectory() + "webprofiles-store-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
-            let store = try ProfileStore.open(path: path)
+            let store = ProfileStore.open(path: path)
             _ = try await store.createCompany(name: "Kept", vatNumber: try VATNumber("01234567897"), legalRepresentative: try rep("kept"),
                                               activation: activation(), actor: .system, now: now)
         }
-        let reopened = try ProfileStore.open(path: path)
+        let reopened = ProfileStore.open(path: path)
         #expect(try await reopened.counts().companies == 1)
         #expect(try await reopened.registration(username: try Username("KEPT")) != nil)
     }

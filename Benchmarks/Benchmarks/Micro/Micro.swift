@@ -50,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("CBOR decode AuthorizeRequest") { benchmark in
         for _ in benchmark.scaledIterations {
-            let document = try Payload.document(fixtures.requestPayload)
+            let document = try Payload.document(fixtures.requestPayload, limits: Payload.peerLimits)
             blackHole(try cborDecoder.decode(AuthorizeRequest.self, from: document, key: messageKey))
         }
     }
@@ -85,7 +85,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("CBOR decode AuthorizeResponse") { benchmark in
         for _ in benchmark.scaledIterations {
-            let document = try Payload.document(fixtures.responsePayload)
+            let document = try Payload.document(fixtures.responsePayload, limits: Payload.responseLimits)
             blackHole(try cborDecoder.decode(AuthorizeResponse.self, from: document, key: messageKey))
         }
     }

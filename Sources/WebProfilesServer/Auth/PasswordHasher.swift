@@ -9,6 +9,10 @@ import WebProfilesWire
 /// Argon2id hashing and verification (libargon2), on a bounded pool of threads of its own so a
 /// login storm never stalls the event loops or other calls.
 ///
+/// Jobs wait in a ``HashingQueue``: one queue per peer uid, served in turn, at most
+/// 64 × threads jobs waiting and a quarter of them from one peer; beyond, RESOURCE_EXHAUSTED.
+/// A caller that gives up (cancellation, deadline) takes its job out of the queue.
+///
 /// The pool's threads run at a lower scheduling priority (nice +``hashingNiceness``) than the
 /// event loops: when a login storm keeps every core busy hashing, the kernel still runs an
 /// event loop as soon as a call arrives, so `Session/Authorize` keeps its latency. With idle
@@ -23,10 +27,7 @@ public final class PasswordHasher: Sendable {
 
     private let pool: NIOThreadPool
     private let state: Mutex<State>
-    /// Hashing jobs queued or running; beyond `maxQueued` new ones are refused at once rather
-    /// than making every login wait behind a storm.
-    private let queued = Atomic<Int>(0)
-    private let maxQueued: Int
+    private let queue: HashingQueue
 
     /// The parameters of new hashes.
     public var parameters: Argon2Parameters { state.withLock { $0.parameters } }
@@ -42,7 +43,8 @@ public final class PasswordHasher: Sendable {
         }
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.pool.start()
-        self.maxQueued = max(1, threads) * 64
+        let maxWaiting = max(1, threads) * 64
+        self.queue = HashingQueue(maxWaiting: maxWaiting, maxWaitingPerPeer: max(1, maxWaiting / 4))
         self.state = Mutex(State(parameters: parameters, dummyHash: try Self.hashNow(Self.randomPassword(), parameters: parameters)))
     }
 
@@ -69,36 +71,63 @@ public final class PasswordHasher: Sendable {
         try await pool.shutdownGracefully()
     }
 
-    /// Hashes `password` into the standard encoded form, off the calling thread.
-    public func hash(_ password: String) async throws -> String {
+    /// Password jobs waiting for a hashing thread.
+    public var waitingJobs: Int { queue.waiting }
+
+    /// Hashes `password` into the standard encoded form, on a hashing thread, in `peer`'s turn.
+    public func hash(_ password: String, peer: UInt32) async throws -> String {
         let parameters = self.parameters
-        return try await admitted { try await pool.runIfActive {
-            Self.lowerPoolThreadPriority()
-            return try Self.hashNow(password, parameters: parameters)
-        } }
+        return try await run(peer: peer) { try Self.hashNow(password, parameters: parameters) }
     }
 
-    /// Runs `body` if the queue has room; RESOURCE_EXHAUSTED otherwise.
-    private func admitted<T>(_ body: () async throws -> T) async throws -> T {
-        guard queued.add(1, ordering: .relaxed).newValue <= maxQueued else {
-            queued.subtract(1, ordering: .relaxed)
-            throw RPCError(code: .resourceExhausted, message: "too many password checks in progress; try again shortly")
-        }
-        defer { queued.subtract(1, ordering: .relaxed) }
-        return try await body()
-    }
-
-    /// Verifies `password` against `encoded` (or, when nil, against the dummy hash, returning false).
-    /// A stored hash whose parameters are out of bounds is not verified and fails.
-    public func verify(_ password: String, encoded: String?) async throws -> Bool {
+    /// Verifies `password` against `encoded` (or, when nil, against the dummy hash, returning
+    /// false), in `peer`'s turn. A stored hash whose parameters are out of bounds is not verified
+    /// and fails.
+    public func verify(_ password: String, encoded: String?, peer: UInt32) async throws -> Bool {
         let target = encoded ?? state.withLock { $0.dummyHash }
         let dummy = encoded == nil
-        return try await admitted { try await pool.runIfActive {
-            Self.lowerPoolThreadPriority()
+        return try await run(peer: peer) {
             guard let stored = Argon2Parameters.parse(encoded: target), stored.isWithinBounds else { return false }
             let ok = Self.verifyNow(password, encoded: target)
             return ok && !dummy
-        } }
+        }
+    }
+
+    static let busy = RPCError(code: .resourceExhausted, message: "too many password checks in progress; try again shortly")
+
+    /// Runs `body` on a hashing thread when `peer`'s turn comes; a cancelled caller leaves the queue.
+    private func run<T: Sendable>(peer: UInt32, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let ticket = Mutex<(id: UInt64?, cancelled: Bool)>((nil, false))
+        let queue = self.queue
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let job = HashingQueue.Job(
+                    run: {
+                        Self.lowerPoolThreadPriority()
+                        continuation.resume(with: Result { try body() })
+                    },
+                    cancel: { continuation.resume(throwing: CancellationError()) }
+                )
+                guard let id = queue.enqueue(peer: peer, job) else {
+                    return continuation.resume(throwing: Self.busy)
+                }
+                let cancelled = ticket.withLock { ticket in
+                    ticket.id = id
+                    return ticket.cancelled
+                }
+                if cancelled, let job = queue.remove(id: id, peer: peer) { return job.cancel() }
+                pool.submit { state in
+                    guard let next = queue.takeNext() else { return }
+                    if case .active = state { next.run() } else { next.cancel() }
+                }
+            }
+        } onCancel: {
+            let id = ticket.withLock { ticket -> UInt64? in
+                ticket.cancelled = true
+                return ticket.id
+            }
+            if let id, let job = queue.remove(id: id, peer: peer) { job.cancel() }
+        }
     }
 
     /// How much nicer than the rest of the process the hashing threads are.

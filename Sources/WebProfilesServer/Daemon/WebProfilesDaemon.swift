@@ -48,7 +48,15 @@ public final class WebProfilesDaemon: Sendable {
         self.logger = logger
         self.group = group
         let startedAt = ContinuousClock.now
-        let store = try ProfileStore.open(path: configuration.databasePath) { events in
+        let storageHealth = StorageHealth { old, new in
+            switch new {
+            case .ok:
+                logger.notice("storage works again", metadata: ["MESSAGE_ID": "\(StorageHealth.recoveredMessageID)", "was": "\(old)"])
+            case .unavailable, .dataLoss:
+                logger.error("storage failing: \(new)", metadata: ["MESSAGE_ID": "\(StorageHealth.failingMessageID)", "storage": "\(new)"])
+            }
+        }
+        let store = ProfileStore.open(path: configuration.databasePath, health: storageHealth) { events in
             AuditLogging.log(events, to: logger)
         }
         let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads)
@@ -57,7 +65,9 @@ public final class WebProfilesDaemon: Sendable {
 
         var router = Router()
         router.add(interceptor: SessionAuthenticator(directory: directory))
-        HealthService(startedAt: startedAt).register(in: &router)
+        let drainingBox = Mutex<RPCServer?>(nil)
+        HealthService(startedAt: startedAt, isDraining: { drainingBox.withLock { $0?.isDraining ?? false } },
+                      storage: { storageHealth.state }).register(in: &router)
         SessionService(directory: directory).register(in: &router)
         ProfilesService(directory: directory).register(in: &router)
         // The operator service reports the server's connections and triggers reloads; both are
@@ -78,6 +88,7 @@ public final class WebProfilesDaemon: Sendable {
             limits: configuration.limits, dispatcher: router, peerName: "webprofiled/\(webProfilesVersion)", group: group, logger: logger
         )
         box.withLock { $0 = self }
+        drainingBox.withLock { $0 = server }
     }
 
     static func operatorUIDs(_ configuration: DaemonConfiguration) -> Set<UInt32> {
@@ -87,6 +98,7 @@ public final class WebProfilesDaemon: Sendable {
     /// The services to run in one `ServiceGroup`, in start order.
     public var services: [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StorageProbe(store: directory.store, now: directory.now)),
             .init(service: SessionJanitor(directory: directory, logger: logger)),
             .init(service: server),
             .init(service: ReloadOnHangup(daemon: self, logger: logger)),
@@ -131,13 +143,13 @@ public final class WebProfilesDaemon: Sendable {
         return restart
     }
 
-    /// Proves the daemon is alive for the watchdog: every event loop runs a task and the
-    /// database answers a query, within `timeout`.
+    /// Proves the daemon is alive for the watchdog: every event loop runs a task within
+    /// `timeout`. The database is not part of it: a storage fault shows in `Health/Check` and the
+    /// status line, and restarting the daemon would not mend it (see ``StorageProbe``).
     public func healthCheck(timeout: Duration = .seconds(5)) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for loop in self.group.makeIterator() { try await loop.submit {}.get() }
-                try await self.directory.store.ping()
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -150,6 +162,7 @@ public final class WebProfilesDaemon: Sendable {
 
     /// A one-line summary for `systemctl status`.
     public var statusLine: String {
-        "\(server.connectionCount) connections, \(directory.cachedSessionCount) sessions in use"
+        let storage = directory.store.health.state
+        return "\(server.connectionCount) connections, \(directory.cachedSessionCount) sessions in use" + (storage == .ok ? "" : "; storage \(storage)")
     }
 }

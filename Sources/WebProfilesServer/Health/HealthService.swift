@@ -1,13 +1,17 @@
 import WebProfilesAPI
+import WebProfilesStore
 
 /// `webprofiles.v1.Health`: answers on both sockets whether the daemon serves.
 public struct HealthService: Sendable {
     private let startedAt: ContinuousClock.Instant
     private let isDraining: @Sendable () -> Bool
+    private let storage: @Sendable () -> StorageHealth.State
 
-    public init(startedAt: ContinuousClock.Instant = .now, isDraining: @escaping @Sendable () -> Bool = { false }) {
+    public init(startedAt: ContinuousClock.Instant = .now, isDraining: @escaping @Sendable () -> Bool = { false },
+                storage: @escaping @Sendable () -> StorageHealth.State = { .ok }) {
         self.startedAt = startedAt
         self.isDraining = isDraining
+        self.storage = storage
     }
 
     /// Registers `Health/Check` on both listeners.
@@ -15,10 +19,13 @@ public struct HealthService: Sendable {
         router.register(HealthAPI.check) { _, _ in
             let uptime = ContinuousClock.now - startedAt
             let (seconds, attoseconds) = uptime.components
+            let storage = storage()
+            let status = isDraining() ? HealthCheckResponse.draining : storage == .ok ? HealthCheckResponse.serving : HealthCheckResponse.notServing
             return HealthCheckResponse(
-                status: isDraining() ? "draining" : "serving",
+                status: status,
                 version: webProfilesVersion,
-                uptimeSeconds: Double(seconds) + Double(attoseconds) / 1e18
+                uptimeSeconds: Double(seconds) + Double(attoseconds) / 1e18,
+                storage: storage.description
             )
         }
     }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import WebProfilesWire
 import WebProfilesTransport
 
 /// What a handler knows about the call it serves.
@@ -30,7 +31,7 @@ public struct CallContext: Sendable {
     public var logger: Logger {
         var logger = connectionLogger
         logger[metadataKey: "stream"] = "\(streamID)"
-        logger[metadataKey: "method"] = "\(method.prefix(128))"
+        logger[metadataKey: "method"] = "\(LogSafe.text(method, maxLength: 128))"
         if let session { logger[metadataKey: "registration"] = "\(session.principal.registrationID)" }
         for (key, value) in logMetadata { logger[metadataKey: key] = value }
         return logger

@@ -17,6 +17,8 @@ extension StoreError: RPCErrorConvertible {
         case .permissionDenied: .permissionDenied
         case .failedPrecondition: .failedPrecondition
         case .unauthenticated: .unauthenticated
+        case .unavailable: .unavailable
+        case .dataLoss: .dataLoss
         default: .internal
         }
         let message = field.map { "\($0): \(self.message)" } ?? self.message

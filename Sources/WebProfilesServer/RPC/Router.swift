@@ -11,15 +11,13 @@ import WebProfilesWire
 /// as INVALID_ARGUMENT, cancellation as CANCELLED, anything else as INTERNAL with a generic
 /// message while the cause is logged.
 public struct Router: CallDispatcher {
-    typealias Erased = @Sendable (CBORDocument, CallContext) async throws -> ByteBuffer
-    /// A handler's fast path: the encoded response, or `nil` if it needs the asynchronous one.
-    typealias ImmediateErased = @Sendable (CBORDocument, CallContext) throws -> ByteBuffer?
+    /// Starts a call of one route: decodes its request, tries the fast path, or returns the task.
+    typealias Start = @Sendable (_ document: CBORDocument, _ context: CallContext, _ interceptors: [any ServerInterceptor]) -> CallStart
 
     private struct Route: Sendable {
         var info: MethodInfo
         var listeners: Set<ListenerKind>
-        var handler: Erased
-        var immediate: ImmediateErased?
+        var start: Start
     }
 
     private var routes: [String: Route] = [:]
@@ -38,7 +36,7 @@ public struct Router: CallDispatcher {
         on listeners: Set<ListenerKind> = [.api, .operator],
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
-        add(method, on: listeners, immediate: nil, handler)
+        add(method, on: listeners, immediate: Optional<@Sendable (Request, CallContext) throws -> Response?>.none, handler)
     }
 
     /// Registers `handler` for `method`, with a fast path.
@@ -54,31 +52,56 @@ public struct Router: CallDispatcher {
         immediate: @escaping @Sendable (Request, CallContext) throws -> ImmediateResponse?,
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
-        add(method, on: listeners, immediate: { document, context in
-            guard let response = try immediate(try Self.decode(Request.self, from: document), context) else { return nil }
-            return try Payload.encode(ResponseEnvelope(message: response))
-        }, handler)
+        add(method, on: listeners, immediate: immediate, handler)
     }
 
-    private mutating func add<Request, Response>(
-        _ method: MethodDescriptor<Request, Response>, on listeners: Set<ListenerKind>, immediate: ImmediateErased?,
+    private mutating func add<Request, Response, ImmediateResponse: Encodable & Sendable>(
+        _ method: MethodDescriptor<Request, Response>, on listeners: Set<ListenerKind>,
+        immediate: (@Sendable (Request, CallContext) throws -> ImmediateResponse?)?,
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
     ) {
         precondition(routes[method.name] == nil, "method \(method.name) registered twice")
-        routes[method.name] = Route(
-            info: MethodInfo(name: method.name, requiresSession: method.requiresSession),
-            listeners: listeners,
-            handler: { document, context in
-                let response = try await handler(try Self.decode(Request.self, from: document), context)
-                return try Payload.encode(ResponseEnvelope(message: response))
-            },
-            immediate: immediate
-        )
+        let info = MethodInfo(name: method.name, requiresSession: method.requiresSession)
+        routes[method.name] = Route(info: info, listeners: listeners, start: { document, context, interceptors in
+            // Decoded once, here: the document is released before anything awaits.
+            let request: Request
+            do {
+                request = try Self.decode(Request.self, from: document)
+            } catch {
+                return .answered(.error(Self.rpcError(for: error, logger: context.logger)))
+            }
+            if let immediate {
+                var fast = context
+                do {
+                    var decided = true
+                    for interceptor in interceptors where decided {
+                        decided = try interceptor.interceptImmediately(&fast, method: info)
+                    }
+                    if decided, let response = try immediate(request, fast) {
+                        return .answered(OutgoingResponse(status: .ok, payload: try Payload.encode(ResponseEnvelope(message: response))))
+                    }
+                } catch {
+                    return .answered(.error(Self.rpcError(for: error, logger: fast.logger)))
+                }
+            }
+            return .pending {
+                var context = context
+                do {
+                    for interceptor in interceptors {
+                        try await interceptor.intercept(&context, method: info)
+                    }
+                    let response = try await handler(request, context)
+                    return OutgoingResponse(status: .ok, payload: try Payload.encode(ResponseEnvelope(message: response)))
+                } catch {
+                    return .error(Self.rpcError(for: error, logger: context.logger))
+                }
+            }
+        })
     }
 
     private static func decode<Request: Decodable>(_ type: Request.Type, from document: CBORDocument) throws -> Request {
         do {
-            return try CBORDecoder().decode(Request.self, from: document, key: messageKey)
+            return try CBORDecoder(limits: Payload.peerLimits).decode(Request.self, from: document, key: messageKey)
         } catch let error as CBORError {
             throw RPCError(code: .invalidArgument, message: "invalid request message: \(error.message)", cause: error)
         } catch let error as DecodingError {
@@ -89,70 +112,40 @@ public struct Router: CallDispatcher {
     /// The names of all registered methods.
     public var methodNames: [String] { routes.keys.sorted() }
 
-    public func dispatch(_ call: IncomingCall) async -> OutgoingResponse {
+    public func start(_ call: IncomingCall) -> CallStart {
         // Timed only when the debug entry that reports it will be written.
         let started = call.logger.logLevel <= .debug ? ContinuousClock.now : nil
-        var context = Self.context(of: call)
-        let response: OutgoingResponse
-        do {
-            let route = try self.route(for: call)
-            for interceptor in interceptors {
-                try await interceptor.intercept(&context, method: route.info)
+        let context = CallContext(streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,
+                                  listener: call.listener, deadline: call.deadline, logger: call.logger)
+        let outcome: CallStart
+        if let route = routes[call.method] {
+            if route.listeners.contains(call.listener) {
+                outcome = route.start(call.payload, context, interceptors)
+            } else {
+                outcome = .answered(.error(RPCError(code: .permissionDenied, message: "\(call.method) is not available on the \(call.listener) socket")))
             }
-            let payload = try await route.handler(call.payload, context)
-            response = OutgoingResponse(status: .ok, payload: payload)
-        } catch {
-            response = .error(Self.rpcError(for: error, logger: context.logger))
+        } else {
+            outcome = .answered(.error(RPCError(code: .unimplemented, message: "unknown method \"\(LogSafe.text(call.method, maxLength: 128))\"")))
         }
-        Self.logFinished(response, context: context, started: started)
-        return response
-    }
-
-    public func dispatchImmediately(_ call: IncomingCall) -> OutgoingResponse? {
-        guard let route = routes[call.method], let immediate = route.immediate, route.listeners.contains(call.listener) else {
-            // Unknown methods and refused listeners are answered by `dispatch`, like every
-            // method without a fast path.
-            return nil
-        }
-        // Timed only when the debug entry that reports it will be written.
-        let started = call.logger.logLevel <= .debug ? ContinuousClock.now : nil
-        var context = Self.context(of: call)
-        let response: OutgoingResponse
-        do {
-            for interceptor in interceptors {
-                guard try interceptor.interceptImmediately(&context, method: route.info) else { return nil }
+        guard let started else { return outcome }
+        switch outcome {
+        case .answered(let response):
+            Self.logFinished(response, context: context, started: started)
+            return outcome
+        case .pending(let run):
+            return .pending {
+                let response = await run()
+                Self.logFinished(response, context: context, started: started)
+                return response
             }
-            guard let payload = try immediate(call.payload, context) else { return nil }
-            response = OutgoingResponse(status: .ok, payload: payload)
-        } catch {
-            response = .error(Self.rpcError(for: error, logger: context.logger))
         }
-        Self.logFinished(response, context: context, started: started)
-        return response
     }
 
-    private func route(for call: IncomingCall) throws -> Route {
-        guard let route = routes[call.method] else {
-            throw RPCError(code: .unimplemented, message: "unknown method \"\(call.method.prefix(128))\"")
-        }
-        guard route.listeners.contains(call.listener) else {
-            throw RPCError(code: .permissionDenied, message: "\(call.method) is not available on the \(call.listener) socket")
-        }
-        return route
-    }
-
-    private static func context(of call: IncomingCall) -> CallContext {
-        CallContext(streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,
-                    listener: call.listener, deadline: call.deadline, logger: call.logger)
-    }
-
-    private static func logFinished(_ response: OutgoingResponse, context: CallContext, started: ContinuousClock.Instant?) {
-        if let started {
-            context.logger.debug("call finished", metadata: [
-                "status": "\(response.status.name)",
-                "duration_us": "\((ContinuousClock.now - started).microseconds)",
-            ])
-        }
+    private static func logFinished(_ response: OutgoingResponse, context: CallContext, started: ContinuousClock.Instant) {
+        context.logger.debug("call finished", metadata: [
+            "status": "\(response.status.name)",
+            "duration_us": "\((ContinuousClock.now - started).microseconds)",
+        ])
     }
 
     /// A one-line description of a `DecodingError` naming the field (e.g. an unknown enum value).

@@ -19,6 +19,14 @@ extension CallContext {
         return session
     }
 
+    /// The session a write acts through (re-checked inside the write's transaction).
+    func sessionActor(_ session: AuthenticatedSession) -> SessionActor {
+        SessionActor(registrationID: session.principal.registrationID, sessionID: session.sessionID)
+    }
+
+    /// Where a login or password check comes from, for throttling: the local peer.
+    var loginSource: LoginSource { .peer(uid: peer.uid) }
+
     /// The audit actor for operator-plane calls.
     var operatorActor: AuditActor { .operator(uid: peer.uid) }
 }

@@ -39,13 +39,13 @@ struct ProfilesService {
                 referent: try request.referent.map { try TextRules.name($0, field: "referent", maxLength: 64) }
             )
             let (code, secret) = directory.newActivation()
-            let record = try await store.registerUser(actorID: session.principal.registrationID, new, activation: secret, now: directory.now())
+            let record = try await store.registerUser(actor: context.sessionActor(session), new, activation: secret, now: directory.now())
             return RegistrationWithActivation(registration: directory.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)
         }
         router.register(ProfilesAPI.changeProfile, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
             let record = try await store.changeProfile(
-                actorID: session.principal.registrationID, targetID: request.registrationId, profile: request.profile,
+                actor: context.sessionActor(session), targetID: request.registrationId, profile: request.profile,
                 line: try request.line.map { try MSISDN($0, field: "line") },
                 referent: try request.referent.map { try TextRules.name($0, field: "referent", maxLength: 64) },
                 now: directory.now()
@@ -56,7 +56,7 @@ struct ProfilesService {
         router.register(ProfilesAPI.revokeCredentials, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
             let reason = try request.reason.map { try TextRules.name($0, field: "reason", maxLength: 500) }
-            let (record, ended) = try await store.revoke(actorID: session.principal.registrationID, targetID: request.registrationId,
+            let (record, ended) = try await store.revoke(actor: context.sessionActor(session), targetID: request.registrationId,
                                                          reason: reason, now: directory.now())
             directory.registry.invalidatePrincipal(record.id)
             directory.registry.removeSessions(ofRegistration: record.id)
@@ -66,7 +66,7 @@ struct ProfilesService {
         router.register(ProfilesAPI.restoreCredentials, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
             let (code, secret) = directory.newActivation()
-            let record = try await store.restore(actorID: session.principal.registrationID, targetID: request.registrationId,
+            let record = try await store.restore(actor: context.sessionActor(session), targetID: request.registrationId,
                                                  activation: secret, now: directory.now())
             directory.registry.invalidatePrincipal(record.id)
             return RegistrationWithActivation(registration: directory.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)

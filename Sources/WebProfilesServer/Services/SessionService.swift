@@ -14,7 +14,8 @@ struct SessionService {
         let directory = self.directory
         router.register(SessionAPI.login, on: [.api]) { request, context in
             do {
-                let (response, principal) = try await directory.login(username: request.username, password: request.password)
+                let (response, principal) = try await directory.login(username: request.username, password: request.password,
+                                                                           source: context.loginSource, peer: context.peer.uid)
                 context.logger.info("login", metadata: ["registration": "\(principal.registrationID)", "session": "\(response.sessionId)"])
                 return response
             } catch let error as RPCError where error.code == .unauthenticated {
@@ -22,8 +23,8 @@ struct SessionService {
                 throw error
             }
         }
-        router.register(SessionAPI.activate, on: [.api]) { request, _ in
-            ActivateResponse(principal: try await directory.activate(code: request.activationCode, password: request.password).principal)
+        router.register(SessionAPI.activate, on: [.api]) { request, context in
+            ActivateResponse(principal: try await directory.activate(code: request.activationCode, password: request.password, peer: context.peer.uid).principal)
         }
         // Needs nothing beyond the session: answered on the event loop whenever the session is cached.
         @Sendable func whoami(_ context: CallContext) throws -> WhoamiResponse {
@@ -59,7 +60,8 @@ struct SessionService {
             return Empty()
         }
         router.register(SessionAPI.changePassword, on: [.api]) { request, context in
-            try await directory.changePassword(session: try context.requireSession(), current: request.currentPassword, new: request.newPassword)
+            try await directory.changePassword(session: try context.requireSession(), current: request.currentPassword, new: request.newPassword,
+                                               source: context.loginSource, peer: context.peer.uid)
             return Empty()
         }
     }

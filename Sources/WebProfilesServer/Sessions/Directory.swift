@@ -42,29 +42,38 @@ public final class Directory: Sendable {
 
     static let loginFailed = RPCError(code: .unauthenticated, message: "invalid username or password")
 
+    /// The lockout and throttling rules in force.
+    var loginPolicy: LoginPolicy {
+        let configuration = self.configuration
+        return LoginPolicy(lockoutThreshold: configuration.lockoutThreshold, lockoutDuration: configuration.lockoutDuration.timeInterval)
+    }
+
     /// Logs in. Every failure (unknown user, wrong password, locked, pending, revoked) gives the
-    /// same error after exactly one Argon2id verification and one audited write, so neither the
-    /// answer nor its timing tells whether the username exists.
-    func login(username input: String, password: String) async throws -> (LoginResponse, CachedPrincipal) {
-        let started = self.now()
+    /// same error after the same work: one write noting the attempt (which, for an account that
+    /// can log in, takes one of its attempts before the lockout), one Argon2id verification (of
+    /// a dummy hash when the attempt cannot succeed) and one audited write. So neither the answer
+    /// nor its timing tells whether the username exists, nor, during a lockout, whether the
+    /// password was right. A username that cannot be valid is refused at once.
+    func login(username input: String, password: String, source: LoginSource, peer: UInt32) async throws -> (LoginResponse, CachedPrincipal) {
+        guard input.utf8.count <= Username.maxInputBytes else { throw Self.loginFailed }
         let username = try? Username(input)
-        let registration = try await username.asyncMap { try await store.registration(username: $0) } ?? nil
-        let usable = registration.map { $0.status == .active && !$0.isLocked(at: started) && $0.passwordHash != nil } ?? false
+        let policy = loginPolicy
+        let attempt = try await store.beginLogin(.username(username), source: source, policy: policy, now: now())
+        if attempt.delay > 0 { try await Task.sleep(for: .milliseconds(Int64(attempt.delay * 1000))) }
         let passwordFits = password.utf8.count <= PasswordPolicy.maximumBytes
-        let verifiedHash = usable ? registration?.passwordHash : nil
-        let verified = try await hasher.verify(passwordFits ? password : "", encoded: verifiedHash)
+        let verified = try await hasher.verify(passwordFits ? password : "", encoded: attempt.hashToVerify, peer: peer)
         // Timestamps after the (possibly queued) verification.
         let now = self.now()
-        guard let registration, let verifiedHash, usable, verified, passwordFits else {
-            let locked = try await store.recordLoginFailure(registrationID: usable ? registration?.id : nil, threshold: configuration.lockoutThreshold,
-                                                            lockout: configuration.lockoutDuration.timeInterval, now: now)
-            if locked, let registration { registry.invalidatePrincipal(registration.id) }
+        guard let registration = attempt.registration, let verifiedHash = attempt.hashToVerify, verified, passwordFits else {
+            if try await store.recordLoginFailure(attempt, source: source, policy: policy, now: now), let id = attempt.registration?.id {
+                registry.invalidatePrincipal(id)
+            }
             throw Self.loginFailed
         }
         // Hashes made with other parameters than today's are upgraded on a successful login.
         var upgradedHash: String?
         if Argon2Parameters.parse(encoded: verifiedHash) != hasher.parameters {
-            upgradedHash = try await hasher.hash(password)
+            upgradedHash = try await hasher.hash(password, peer: peer)
         }
         let token = Secrets.newSessionToken()
         let session = SessionRecord(id: ProfileStore.newPublicID(), registrationId: registration.id, tokenHash: Secrets.sha256Hex(token),
@@ -88,35 +97,37 @@ public final class Directory: Sendable {
     }
 
     /// Sets the first password with an activation code.
-    func activate(code: String, password: String) async throws -> CachedPrincipal {
+    func activate(code: String, password: String, peer: UInt32) async throws -> CachedPrincipal {
         let now = self.now()
         let invalid = RPCError(code: .unauthenticated, message: "invalid or expired activation code")
         guard Secrets.looksLikeActivationCode(code) else { throw invalid }
         let codeHash = Secrets.sha256Hex(code)
         guard let pending = try await store.registration(activationCodeHash: codeHash, now: now) else { throw invalid }
         try configuration.passwordPolicy.check(password, username: pending.username)
-        let hash = try await hasher.hash(password)
+        let hash = try await hasher.hash(password, peer: peer)
         let registration = try await store.activate(codeHash: codeHash, passwordHash: hash, now: now)
         registry.invalidatePrincipal(registration.id)
         guard let principal = try await principal(registrationID: registration.id) else { throw invalid }
         return principal
     }
 
-    func changePassword(session: AuthenticatedSession, current: String, new: String) async throws {
-        let now = self.now()
-        guard let registration = try await store.registration(id: session.principal.registrationID) else {
-            throw SessionAuthenticator.unauthenticated
-        }
-        let locked = registration.isLocked(at: now)
-        let verifiedHash = locked ? nil : registration.passwordHash
-        let verified = try await hasher.verify(current.utf8.count <= PasswordPolicy.maximumBytes ? current : "", encoded: verifiedHash)
-        guard verified, let verifiedHash else {
-            try await store.recordLoginFailure(registrationID: locked ? nil : registration.id, threshold: configuration.lockoutThreshold,
-                                               lockout: configuration.lockoutDuration.timeInterval, now: self.now())
+    /// Changes the caller's password after checking the current one, which counts towards the
+    /// lockout like a login.
+    func changePassword(session: AuthenticatedSession, current: String, new: String, source: LoginSource, peer: UInt32) async throws {
+        let policy = loginPolicy
+        let attempt = try await store.beginLogin(.registration(session.principal.registrationID), source: source, policy: policy, now: now())
+        guard let registration = attempt.registration, registration.status == .active else { throw SessionAuthenticator.unauthenticated }
+        if attempt.delay > 0 { try await Task.sleep(for: .milliseconds(Int64(attempt.delay * 1000))) }
+        let fits = current.utf8.count <= PasswordPolicy.maximumBytes
+        let verified = try await hasher.verify(fits ? current : "", encoded: attempt.hashToVerify, peer: peer)
+        guard verified, fits, let verifiedHash = attempt.hashToVerify else {
+            if try await store.recordLoginFailure(attempt, source: source, policy: policy, now: self.now()) {
+                registry.invalidatePrincipal(registration.id)
+            }
             throw RPCError.invalidArgument(field: "currentPassword", "is not the current password")
         }
         try configuration.passwordPolicy.check(new, username: registration.username, field: "newPassword")
-        let hash = try await hasher.hash(new)
+        let hash = try await hasher.hash(new, peer: peer)
         let ended = try await store.changePassword(registrationID: registration.id, verifiedPasswordHash: verifiedHash, passwordHash: hash,
                                                    keepSessionID: session.sessionID, now: self.now())
         registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
@@ -167,8 +178,16 @@ public final class Directory: Sendable {
     /// loops take on every call, for milliseconds at 100,000 sessions). A session that expires
     /// in between is refused at its next use anyway.
     public func flushAndPurge() async throws {
-        try await store.updateLastSeen(registry.takeDirty())
+        let dirty = registry.takeDirty()
+        do {
+            try await store.updateLastSeen(dirty)
+        } catch {
+            // Not written: kept for the next flush (newer uses win).
+            registry.restoreDirty(dirty)
+            throw error
+        }
         let now = self.now()
+        try await store.purgeLoginThrottle(policy: loginPolicy, now: now)
         let idle = configuration.sessionIdleTimeout.timeInterval
         let purged = try await store.deleteExpiredSessions(now: now, idleTimeout: idle)
         if !purged.isEmpty {

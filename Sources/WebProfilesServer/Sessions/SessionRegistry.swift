@@ -130,6 +130,13 @@ public final class SessionRegistry: Sendable {
         }
     }
 
+    /// Puts back last uses a flush could not write, unless newer ones were noted since.
+    func restoreDirty(_ uses: [String: Date]) {
+        state.withLock { state in
+            state.dirty.merge(uses) { newer, _ in newer }
+        }
+    }
+
     /// Sessions of `registrationID` known in memory, by id, with their last use.
     func lastSeen(ofRegistration registrationID: String) -> [String: Date] {
         state.withLock { state in

@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Whether the database works, as the last storage operations found: `Health/Check`, the
+/// service manager's status line and the journal report it.
+///
+/// A storage fault (full disk, read-only or corrupt database, a lock held by another process,
+/// an I/O error) makes it unavailable or lost; the next successful write (a caller's, or the
+/// storage probe's) makes it ok again.
+public final class StorageHealth: Sendable {
+    public enum State: Sendable, Hashable, CustomStringConvertible {
+        case ok
+        /// Writes (or all access) fail for a reason that may pass: disk full, read-only, locked, I/O.
+        case unavailable(String)
+        /// The database is corrupt.
+        case dataLoss(String)
+
+        public var description: String {
+            switch self {
+            case .ok: "ok"
+            case .unavailable(let reason): "unavailable: \(reason)"
+            case .dataLoss(let reason): "data loss: \(reason)"
+            }
+        }
+    }
+
+    /// The journal MESSAGE_ID of "storage failing" entries (systemd/webprofiled.catalog).
+    public static let failingMessageID = "4b0cf3f2a5a14f8c9f33c0b0f3d6e701"
+    /// The journal MESSAGE_ID of "storage works again" entries.
+    public static let recoveredMessageID = "9d2f6b8e1c7a4e0b8a5d3c1f2e4b6a08"
+
+    private let current = Mutex<State>(.ok)
+    /// Told of every change of state (the daemon logs it to the journal).
+    private let onChange: @Sendable (State, State) -> Void
+
+    public init(onChange: @escaping @Sendable (_ old: State, _ new: State) -> Void = { _, _ in }) {
+        self.onChange = onChange
+    }
+
+    public var state: State { current.withLock { $0 } }
+
+    func failed(_ error: StoreError) {
+        let new: State = error.code == .dataLoss ? .dataLoss(error.message) : .unavailable(error.message)
+        transition(to: new)
+    }
+
+    /// A read or write succeeded: only a write proves the database takes writes again.
+    func succeeded(write: Bool) {
+        guard write else { return }
+        transition(to: .ok)
+    }
+
+    private func transition(to new: State) {
+        let old = current.withLock { state -> State in
+            defer { state = new }
+            return state
+        }
+        if old != new { onChange(old, new) }
+    }
+
+    /// The error a caller gets for `error`: storage faults become UNAVAILABLE or DATA_LOSS store
+    /// errors (and are recorded); anything else goes on as it is.
+    func examine(_ error: any Error) -> any Error {
+        guard let storeError = Self.storeError(for: error) else { return error }
+        failed(storeError)
+        return storeError
+    }
+
+    /// The storage fault `error` is, if it is one.
+    static func storeError(for error: any Error) -> StoreError? {
+        if let error = error as? StoreError, error.code == .unavailable || error.code == .dataLoss { return error }
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return StoreError(.unavailable, "the database's disk is full")
+        case .SQLITE_READONLY:
+            return StoreError(.unavailable, "the database is read-only")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.unavailable, "the database is locked by another process")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOLFS, .SQLITE_PROTOCOL:
+            return StoreError(.unavailable, "the database cannot be read or written (\(error.resultCode))")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError(.dataLoss, "the database file is corrupt")
+        default:
+            return nil
+        }
+    }
+}

@@ -197,6 +197,7 @@ let package = Package(
             dependencies: [
                 "WebProfilesTransport", "WebProfilesServer", "WebProfilesClient", "WebProfilesWire", "WebProfilesAPI", "CBOR", "ProtocolTestVectors",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -7,7 +7,7 @@ set -euo pipefail
 debian_packages=(pkg-config libsystemd-dev libargon2-dev libsqlite3-dev python3 python3-pip)
 if [[ "${1:-}" == "--test" ]]; then
     # The real-systemd tests: socket activation, journald, nspawn.
-    debian_packages+=(make systemd systemd-container dbus util-linux)
+    debian_packages+=(make systemd systemd-container dbus util-linux gcc libc6-dev strace sqlite3)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # Benchmarks/run.sh: the C floor, the Redis peer, CPU pinning, and the Python client.

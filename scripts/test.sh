@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift test suites (unit, property, integration and end-to-end tests against
-# the real binaries) and the Python interop test. Tests that need root, a real journald or a
-# real systemd run when CI=true (or WEBPROFILES_SYSTEM_TESTS=1) and say loudly when skipped.
+# the real binaries), the Python interop test, the hostile-input suite and a bounded fuzzing run.
+# Tests that need root, a real journald or a real systemd run when CI=true (or
+# WEBPROFILES_SYSTEM_TESTS=1) and say loudly when skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh --test
@@ -14,6 +15,14 @@ swift test --skip-build
 
 echo "==> interop test (Python, Tests/Interop)"
 WEBPROFILED="$(pwd)/.build/debug/webprofiled" python3 -m pytest -q Tests/Interop
+
+echo "==> hostile-input suite (Python, Tests/Hostile: each attack measured, its bound asserted)"
+WEBPROFILED="$(pwd)/.build/debug/webprofiled" python3 -m pytest -q -rs Tests/Hostile
+
+# Bounded: each target fuzzes for FUZZ_SECONDS (60 in CI, 15 otherwise).
+fuzz_seconds=${FUZZ_SECONDS:-$([[ "${CI:-}" == true ]] && echo 60 || echo 15)}
+echo "==> fuzzing (libFuzzer + AddressSanitizer, ${fuzz_seconds}s per target)"
+scripts/fuzz.sh all "$fuzz_seconds"
 
 echo "==> systemd tests (Tests/System: units, socket activation, journald, a real systemd)"
 python3 -m pytest -q -rs Tests/System

@@ -146,6 +146,7 @@ public final class ProfileStore: Sendable {
             do {
                 let writer = try reopen()
                 database.withLock { $0 = .open(writer) }
+                health.reopened()
             } catch {
                 health.failed(StorageHealth.storeError(for: error) ?? StoreError(.unavailable, "the database cannot be opened: \(error)"))
                 return health.state

@@ -5,9 +5,10 @@ import Synchronization
 /// Whether the database works, as the last storage operations found: `Health/Check`, the
 /// service manager's status line and the journal report it.
 ///
-/// A storage fault (full disk, read-only or corrupt database, a lock held by another process,
-/// an I/O error) makes it unavailable or lost; the next successful write (a caller's, or the
-/// storage probe's) makes it ok again.
+/// A storage fault (full disk, read-only database, a lock held by another process, an I/O
+/// error) makes it unavailable, and the next successful write (a caller's, or the storage
+/// probe's) makes it ok again. Corruption (data loss) stays until the database is opened anew:
+/// a write that happens to succeed does not prove the file sound.
 public final class StorageHealth: Sendable {
     public enum State: Sendable, Hashable, CustomStringConvertible {
         case ok
@@ -45,9 +46,20 @@ public final class StorageHealth: Sendable {
         transition(to: new)
     }
 
-    /// A read or write succeeded: only a write proves the database takes writes again.
+    /// A read or write succeeded: only a write proves the database takes writes again, and
+    /// nothing but opening it again clears data loss.
     func succeeded(write: Bool) {
         guard write else { return }
+        let old = current.withLock { state -> State? in
+            if case .dataLoss = state { return nil }
+            defer { state = .ok }
+            return state
+        }
+        if let old, old != .ok { onChange(old, .ok) }
+    }
+
+    /// The database was opened (again) and migrated: whatever failed before is past.
+    func reopened() {
         transition(to: .ok)
     }
 
@@ -79,7 +91,7 @@ public final class StorageHealth: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError(.unavailable, "the database is locked by another process")
         case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOLFS, .SQLITE_PROTOCOL:
-            return StoreError(.unavailable, "the database cannot be read or written (\(error.resultCode))")
+            return StoreError(.unavailable, "the database cannot be read or written (I/O error \(error.extendedResultCode.rawValue))")
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             return StoreError(.dataLoss, "the database file is corrupt")
         default:

@@ -223,30 +223,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let call: IncomingCall
         let heldBytes: Int
         do {
-            let document = try Payload.document(frame.payload, limits: Payload.peerLimits)
-            heldBytes = document.retainedBytes
-            // Bound the metadata map before decoding it.
-            if let shape = document.mapShape(underKey: "metadata") {
-                guard shape.count <= Metadata.maxEntries else {
-                    throw RPCError(code: .invalidArgument, message: "metadata has \(shape.count) entries; at most \(Metadata.maxEntries) are allowed")
-                }
-                guard shape.textKeysOnly else { throw RPCError(code: .invalidArgument, message: "metadata keys must be text strings") }
-            }
-            let header = try CBORDecoder(limits: Payload.peerLimits).decode(RequestHeader.self, from: document)
-            try Metadata.validate(header.metadata ?? [:])
-            let deadline = header.timeoutMillis.map { context.eventLoop.now + .milliseconds(Int64(clamping: $0)) }
+            let request = try RequestParser.parse(frame.payload)
+            heldBytes = request.document.retainedBytes
+            let deadline = request.header.timeoutMillis.map { context.eventLoop.now + .milliseconds(Int64(clamping: $0)) }
             if let deadline, deadline <= context.eventLoop.now {
                 // Already late: answered without running anything.
                 return writeResponse(streamID: streamID, .error(RPCError(code: .deadlineExceeded, message: "deadline exceeded")), context: context)
             }
-            call = IncomingCall(streamID: streamID, method: header.method, metadata: header.metadata ?? [:], deadline: deadline,
-                                payload: document, peer: peer, listener: listener, logger: logger)
-        } catch let error as RPCError {
-            return writeResponse(streamID: streamID, .error(error), context: context)
-        } catch let error as CBORError {
-            return writeResponse(streamID: streamID, .error(RPCError(code: .invalidArgument, message: "undecodable request: \(error.message)")), context: context)
+            call = IncomingCall(streamID: streamID, method: request.header.method, metadata: request.header.metadata ?? [:], deadline: deadline,
+                                payload: request.document, peer: peer, listener: listener, logger: logger)
         } catch {
-            return writeResponse(streamID: streamID, .error(RPCError(code: .invalidArgument, message: "undecodable request: \(error)")), context: context)
+            return writeResponse(streamID: streamID, .error(error), context: context)
         }
 
         let run: @Sendable () async -> OutgoingResponse

@@ -43,6 +43,16 @@ output "mario.rossi" ctl --token "$TOKEN" whoami || fail "whoami"
 check "operator and user commands through the installed CLI"
 
 PID1=$(inside systemctl show -p MainPID --value webprofiled)
+# The logins above ran on the hashing threads: under the shipped sandbox they must really run at
+# nice +10 (setpriority is allowed back after @resources is denied).
+NICE=$(inside bash -c "for t in /proc/$PID1/task/*; do sed 's/.*) //' \$t/stat | awk '{print \$17}'; done" | sort -u | tr '\n' ' ')
+grep -qw 10 <<<"$NICE" || fail "no hashing thread at nice 10 under the unit (niceness seen: $NICE)"
+check "hashing threads run at nice +10 under the unit"
+output "Max open files *16384 *16384" inside cat "/proc/$PID1/limits" || fail "LimitNOFILE not applied"
+[ "$(inside systemctl show -p MemoryMax --value webprofiled)" = "$((768 << 20))" ] || fail "MemoryMax not applied"
+[ "$(inside stat -c '%a' /var/lib/webprofiled/webprofiled.sqlite)" = 600 ] || fail "database file not 0600"
+check "descriptor and memory limits applied, database private"
+
 inside sed -i 's/^level = .*/level = "debug"/' /etc/webprofiled/webprofiled.toml
 inside systemctl reload webprofiled
 [ "$(inside systemctl show -p MainPID --value webprofiled)" = "$PID1" ] || fail "reload restarted the daemon"

@@ -23,13 +23,18 @@ def test_sockets_are_named_for_the_daemon():
     assert "RuntimeDirectory=" not in service
     for setting in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "StateDirectory=webprofiled", "ExecReload=",
                     "ProtectSystem=strict", "PrivateNetwork=yes", "RestrictAddressFamilies=AF_UNIX",
-                    "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes", "CapabilityBoundingSet="]:
+                    "SystemCallFilter=@system-service", "MemoryDenyWriteExecute=yes", "CapabilityBoundingSet=",
+                    "LimitNOFILE=", "MemoryHigh=", "MemoryMax=", "SystemCallFilter=setpriority"]:
         assert setting in service, setting
 
 
 def test_catalog_covers_every_audit_action():
     from conftest import catalog_ids
     ids = catalog_ids()
+    storage = {"storageFailing": "failingMessageID", "storageRecovered": "recoveredMessageID"}
+    health = (ROOT / "Sources" / "WebProfilesStore" / "StorageHealth.swift").read_text()
+    for event, constant in storage.items():
+        assert f'{constant} = "{ids.pop(event)}"' in health, event
     assert set(ids) == {"registered", "activated", "profileChanged", "revoked", "restored", "locked", "unlocked", "login",
                         "loginFailed", "logout", "sessionRevoked", "passwordChanged", "companyCreated",
                         "legalRepresentativeChanged", "linesChanged"}

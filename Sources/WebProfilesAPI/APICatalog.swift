@@ -1,0 +1,35 @@
+import CBOR
+
+/// A method of the protocol without its message types, for code that works on every method.
+public protocol AnyMethodDescriptor: Sendable {
+    /// The full name, `webprofiles.v1.<Service>/<Method>`.
+    var name: String { get }
+    /// Whether the call needs `authorization: Bearer <token>` metadata.
+    var requiresSession: Bool { get }
+    /// Decodes the method's request message stored under `key` of `document`'s top-level map.
+    func decodeRequest(from document: CBORDocument, key: String) throws -> any Sendable
+}
+
+extension MethodDescriptor: AnyMethodDescriptor {
+    public func decodeRequest(from document: CBORDocument, key: String) throws -> any Sendable {
+        try CBORDecoder().decode(Request.self, from: document, key: key)
+    }
+}
+
+/// Every method of the protocol (the fuzzer decodes each one's requests; a test checks the
+/// daemon serves exactly these).
+public enum APICatalog {
+    public static let methods: [any AnyMethodDescriptor] = [
+        HealthAPI.check,
+        SessionAPI.login, SessionAPI.activate, SessionAPI.whoami, SessionAPI.authorize, SessionAPI.logout,
+        SessionAPI.listSessions, SessionAPI.revokeSession, SessionAPI.changePassword,
+        ProfilesAPI.listRegistrations, ProfilesAPI.getRegistration, ProfilesAPI.registerUser, ProfilesAPI.changeProfile,
+        ProfilesAPI.revokeCredentials, ProfilesAPI.restoreCredentials, ProfilesAPI.getCompany,
+        OperatorAPI.createCompany, OperatorAPI.changeLegalRepresentative, OperatorAPI.addLines, OperatorAPI.removeLine,
+        OperatorAPI.listCompanies, OperatorAPI.getCompany, OperatorAPI.unlockRegistration, OperatorAPI.listAuditEvents,
+        OperatorAPI.stats, OperatorAPI.reload,
+    ]
+
+    /// The methods by name.
+    public static let byName: [String: any AnyMethodDescriptor] = Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })
+}

@@ -131,7 +131,7 @@ def test_golden_server_hello_shape(daemon):
     c.send_raw(bytes.fromhex(next(f for f in VECTORS["frames"] if f["name"] == "request-health")["hex"]))
     frame = c.read_frame()
     assert frame.kind == RESPONSE and frame.stream_id == 1 and frame.status == 0
-    assert set(frame.value["message"]) == {"status", "version", "uptimeSeconds"}
+    assert set(frame.value["message"]) == {"status", "version", "uptimeSeconds", "storage"}
     c.close()
 
 

@@ -45,7 +45,7 @@ check "operator and user commands through the installed CLI"
 PID1=$(inside systemctl show -p MainPID --value webprofiled)
 # The logins above ran on the hashing threads: under the shipped sandbox they must really run at
 # nice +10 (setpriority is allowed back after @resources is denied).
-NICE=$(inside bash -c "for t in /proc/$PID1/task/*; do sed 's/.*) //' \$t/stat | awk '{print \$17}'; done" | sort -u | tr '\n' ' ')
+NICE=$(inside bash -c "for t in /proc/$PID1/task/*; do sed 's/.*) //' \$t/stat | cut -d' ' -f17; done" | sort -u | tr '\n' ' ')
 grep -qw 10 <<<"$NICE" || fail "no hashing thread at nice 10 under the unit (niceness seen: $NICE)"
 check "hashing threads run at nice +10 under the unit"
 output "Max open files *16384 *16384" inside cat "/proc/$PID1/limits" || fail "LimitNOFILE not applied"

@@ -10,6 +10,8 @@ EXPECTED = [
     "first call starts the service and is answered",
     "socket permissions",
     "operator and user commands through the installed CLI",
+    "hashing threads run at nice +10 under the unit",
+    "descriptor and memory limits applied, database private",
     "systemctl reload keeps the process and the sessions",
     "systemctl status shows the live status",
     "journalctl -u webprofiled shows entries and audit fields, no secrets",

@@ -4,7 +4,7 @@ import WebProfilesTransport
 
 /// Everything the daemon needs to start, with the documented defaults.
 ///
-/// Built in layers: these defaults, then the configuration file, then `--state-directory`, then
+/// Built in layers: these defaults, then the configuration file, then `--state-accounts`, then
 /// command-line flags (``ConfigurationKeys`` names every setting the same way in the file and
 /// for the flags).
 public struct DaemonConfiguration: Sendable {
@@ -33,9 +33,9 @@ public struct DaemonConfiguration: Sendable {
 
     public init() {}
 
-    /// Points the sockets and the database into `directory` (for running from a checkout).
-    public mutating func useStateDirectory(_ directory: String) {
-        let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+    /// Points the sockets and the database into `accounts` (for running from a checkout).
+    public mutating func useStateDirectory(_ accounts: String) {
+        let dir = accounts.hasSuffix("/") ? String(accounts.dropLast()) : accounts
         socketPath = "\(dir)/webprofiled.sock"
         operatorSocketPath = "\(dir)/operator.sock"
         databasePath = "\(dir)/webprofiled.sqlite"

@@ -13,7 +13,7 @@ import WebProfilesStore
 import WebProfilesTransport
 import WebProfilesWire
 
-/// Assembles the daemon: the store, the directory of sessions, the router with every service,
+/// Assembles the daemon: the store, the accounts of sessions, the router with every service,
 /// the RPC server on both listeners, and reloads of the configuration.
 public final class WebProfilesDaemon: Sendable {
     /// What the executable plugs in: how to read the configuration again, and what to do around
@@ -32,7 +32,7 @@ public final class WebProfilesDaemon: Sendable {
     }
 
     public let server: RPCServer
-    public let directory: Directory
+    public let accounts: AccountsService
     private let current: Mutex<DaemonConfiguration>
     private let hooks: Hooks
     private let logger: Logger
@@ -60,20 +60,20 @@ public final class WebProfilesDaemon: Sendable {
             AuditLogging.log(events, to: logger)
         }
         let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads)
-        let directory = Directory(store: store, hasher: hasher, configuration: configuration.auth, logger: logger)
-        self.directory = directory
+        let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, logger: logger)
+        self.accounts = accounts
 
         var router = Router()
-        router.add(interceptor: SessionAuthenticator(directory: directory))
+        router.add(interceptor: SessionInterceptor(authorizer: accounts.authorizer))
         let drainingBox = Mutex<RPCServer?>(nil)
         HealthService(startedAt: startedAt, isDraining: { drainingBox.withLock { $0?.isDraining ?? false } },
                       storage: { storageHealth.state }).register(in: &router)
-        SessionService(directory: directory).register(in: &router)
-        ProfilesService(directory: directory).register(in: &router)
+        SessionService(accounts: accounts).register(in: &router)
+        ProfilesService(accounts: accounts).register(in: &router)
         // The operator service reports the server's connections and triggers reloads; both are
         // built after the router, so it reaches them through this box.
         let box = Mutex<WebProfilesDaemon?>(nil)
-        OperatorService(directory: directory, connectionCount: { box.withLock { $0?.server.connectionCount ?? 0 } }, startedAt: startedAt)
+        OperatorService(accounts: accounts, connectionCount: { box.withLock { $0?.server.connectionCount ?? 0 } }, startedAt: startedAt)
             .register(in: &router)
         router.register(OperatorAPI.reload, on: [.operator]) { _, _ in
             guard let daemon = box.withLock({ $0 }) else { throw RPCError(code: .unavailable, message: "starting") }
@@ -98,8 +98,8 @@ public final class WebProfilesDaemon: Sendable {
     /// The services to run in one `ServiceGroup`, in start order.
     public var services: [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: StorageProbe(store: directory.store, now: directory.now)),
-            .init(service: SessionJanitor(directory: directory, logger: logger)),
+            .init(service: StorageProbe(store: accounts.store, now: accounts.now)),
+            .init(service: SessionJanitor(accounts: accounts, logger: logger)),
             .init(service: server),
             .init(service: ReloadOnHangup(daemon: self, logger: logger)),
         ]
@@ -120,7 +120,7 @@ public final class WebProfilesDaemon: Sendable {
         let new: DaemonConfiguration
         do {
             new = try hooks.loadConfiguration()
-            try await directory.update(configuration: new.auth)
+            try await accounts.update(configuration: new.auth)
         } catch {
             logger.error("configuration rejected; keeping the previous one", metadata: ["reason": "\(error)"])
             hooks.didReload(old)
@@ -162,7 +162,7 @@ public final class WebProfilesDaemon: Sendable {
 
     /// A one-line summary for `systemctl status`.
     public var statusLine: String {
-        let storage = directory.store.health.state
-        return "\(server.connectionCount) connections, \(directory.cachedSessionCount) sessions in use" + (storage == .ok ? "" : "; storage \(storage)")
+        let storage = accounts.store.health.state
+        return "\(server.connectionCount) connections, \(accounts.cachedSessionCount) sessions in use" + (storage == .ok ? "" : "; storage \(storage)")
     }
 }

@@ -6,7 +6,7 @@ import WebProfilesWire
 extension CallContext {
     /// The caller's session (present for every method that requires one).
     func requireSession() throws -> AuthenticatedSession {
-        guard let session else { throw SessionAuthenticator.unauthenticated }
+        guard let session else { throw SessionInterceptor.unauthenticated }
         return session
     }
 

@@ -7,37 +7,37 @@ import WebProfilesWire
 
 /// `webprofiles.v1.Operator`: customer service, on the operator socket only.
 struct OperatorService {
-    let directory: Directory
+    let accounts: AccountsService
     let connectionCount: @Sendable () -> Int
     let startedAt: ContinuousClock.Instant
 
     func register(in router: inout Router) {
-        let directory = self.directory
-        let store = directory.store
+        let accounts = self.accounts
+        let store = accounts.store
         let connectionCount = self.connectionCount
         let startedAt = self.startedAt
         router.register(OperatorAPI.createCompany, on: [.operator]) { request, context in
             let name = try TextRules.name(request.name, field: "name", maxLength: 200)
             let vat = try VATNumber(request.vatNumber)
             let rep = try Self.legalRepresentative(request.legalRepresentative)
-            let (code, secret) = directory.newActivation()
+            let (code, secret) = accounts.newActivation()
             let (company, registration) = try await store.createCompany(name: name, vatNumber: vat, legalRepresentative: rep, activation: secret,
-                                                                        actor: context.operatorActor, now: directory.now())
-            return CompanyWithActivation(company: Directory.company(company), registration: directory.registration(registration),
+                                                                        actor: context.operatorActor, now: accounts.now())
+            return CompanyWithActivation(company: AccountsService.company(company), registration: accounts.registration(registration),
                                          activationCode: code, activationExpiresAt: secret.expiresAt)
         }
         router.register(OperatorAPI.changeLegalRepresentative, on: [.operator]) { request, context in
             let rep = try Self.legalRepresentative(request.legalRepresentative)
             let reason = try TextRules.name(request.reason, field: "reason", maxLength: 500)
-            let (code, secret) = directory.newActivation()
+            let (code, secret) = accounts.newActivation()
             let result = try await store.changeLegalRepresentative(companyID: request.companyId, legalRepresentative: rep, reason: reason,
-                                                                   activation: secret, actor: context.operatorActor, now: directory.now())
+                                                                   activation: secret, actor: context.operatorActor, now: accounts.now())
             if let previous = result.previous {
-                directory.registry.invalidatePrincipal(previous.id)
-                directory.registry.removeSessions(ofRegistration: previous.id)
+                accounts.cache.invalidatePrincipal(previous.id)
+                accounts.cache.removeSessions(ofRegistration: previous.id)
             }
-            directory.registry.removeSessions(tokenHashes: result.endedSessions.map(\.tokenHash))
-            return CompanyWithActivation(company: Directory.company(result.company), registration: directory.registration(result.registration),
+            accounts.cache.removeSessions(tokenHashes: result.endedSessions.map(\.tokenHash))
+            return CompanyWithActivation(company: AccountsService.company(result.company), registration: accounts.registration(result.registration),
                                          activationCode: code, activationExpiresAt: secret.expiresAt)
         }
         router.register(OperatorAPI.addLines, on: [.operator]) { request, context in
@@ -55,30 +55,30 @@ struct OperatorService {
                 }
                 numbers.append(number)
             }
-            let company = try await store.addLines(companyID: request.companyId, lines: numbers, actor: context.operatorActor, now: directory.now())
-            directory.registry.invalidateLines(companyID: request.companyId)
-            return CompanyResponse(company: Directory.company(company))
+            let company = try await store.addLines(companyID: request.companyId, lines: numbers, actor: context.operatorActor, now: accounts.now())
+            accounts.cache.invalidateLines(companyID: request.companyId)
+            return CompanyResponse(company: AccountsService.company(company))
         }
         router.register(OperatorAPI.removeLine, on: [.operator]) { request, context in
             let number = try MSISDN(request.msisdn)
-            let company = try await store.removeLine(companyID: request.companyId, msisdn: number, actor: context.operatorActor, now: directory.now())
-            directory.registry.invalidateLines(companyID: request.companyId)
-            return CompanyResponse(company: Directory.company(company))
+            let company = try await store.removeLine(companyID: request.companyId, msisdn: number, actor: context.operatorActor, now: accounts.now())
+            accounts.cache.invalidateLines(companyID: request.companyId)
+            return CompanyResponse(company: AccountsService.company(company))
         }
         router.register(OperatorAPI.listCompanies, on: [.operator]) { request, _ in
             let page = try await store.listCompanies(pageSize: try Paging.size(request.pageSize), after: try Paging.key(from: request.pageToken))
-            return ListCompaniesResponse(companies: page.items.map(Directory.company), nextPageToken: Paging.token(for: page.nextAfter))
+            return ListCompaniesResponse(companies: page.items.map(AccountsService.company), nextPageToken: Paging.token(for: page.nextAfter))
         }
         router.register(OperatorAPI.getCompany, on: [.operator]) { request, _ in
             guard let company = try await store.company(id: request.companyId) else {
                 throw StoreError(.notFound, "no company \(request.companyId.prefix(64))", field: "companyId")
             }
-            return CompanyResponse(company: Directory.company(company))
+            return CompanyResponse(company: AccountsService.company(company))
         }
         router.register(OperatorAPI.unlockRegistration, on: [.operator]) { request, context in
-            let record = try await store.unlock(registrationID: request.registrationId, actor: context.operatorActor, now: directory.now())
-            directory.registry.invalidatePrincipal(record.id)
-            return RegistrationResponse(registration: directory.registration(record))
+            let record = try await store.unlock(registrationID: request.registrationId, actor: context.operatorActor, now: accounts.now())
+            accounts.cache.invalidatePrincipal(record.id)
+            return RegistrationResponse(registration: accounts.registration(record))
         }
         router.register(OperatorAPI.listAuditEvents, on: [.operator]) { request, _ in
             var afterID: Int64?
@@ -94,7 +94,7 @@ struct OperatorService {
             let counts = try await store.counts()
             let (seconds, attoseconds) = (ContinuousClock.now - startedAt).components
             return StatsResponse(companies: counts.companies, registrations: counts.registrations, activeRegistrations: counts.activeRegistrations,
-                                 liveSessions: counts.sessions, cachedSessions: directory.cachedSessionCount, connections: connectionCount(),
+                                 liveSessions: counts.sessions, cachedSessions: accounts.cachedSessionCount, connections: connectionCount(),
                                  uptimeSeconds: Double(seconds) + Double(attoseconds) / 1e18, version: webProfilesVersion)
         }
     }

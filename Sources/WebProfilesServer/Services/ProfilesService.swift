@@ -7,11 +7,11 @@ import WebProfilesWire
 /// `webprofiles.v1.Profiles` (Gestione utenze) on the API socket: every call acts inside the
 /// caller's company; the checks and the write happen in one transaction in the store.
 struct ProfilesService {
-    let directory: Directory
+    let accounts: AccountsService
 
     func register(in router: inout Router) {
-        let directory = self.directory
-        let store = directory.store
+        let accounts = self.accounts
+        let store = accounts.store
         router.register(ProfilesAPI.listRegistrations, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersView)
             let page = try await store.listRegistrations(
@@ -19,14 +19,14 @@ struct ProfilesService {
                 filter: RegistrationFilter(profile: request.profile, status: request.status, query: request.query.map { String($0.prefix(100)) }),
                 pageSize: try Paging.size(request.pageSize), after: try Paging.key(from: request.pageToken)
             )
-            return ListRegistrationsResponse(registrations: page.items.map(directory.registration), nextPageToken: Paging.token(for: page.nextAfter))
+            return ListRegistrationsResponse(registrations: page.items.map(accounts.registration), nextPageToken: Paging.token(for: page.nextAfter))
         }
         router.register(ProfilesAPI.getRegistration, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersView)
             guard let record = try await store.registration(id: request.registrationId), record.companyId == session.principal.companyID else {
                 throw StoreError(.notFound, "no registration \(request.registrationId.prefix(64)) in your company", field: "registrationId")
             }
-            return RegistrationResponse(registration: directory.registration(record))
+            return RegistrationResponse(registration: accounts.registration(record))
         }
         router.register(ProfilesAPI.registerUser, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
@@ -38,9 +38,9 @@ struct ProfilesService {
                 line: try request.line.map { try MSISDN($0, field: "line") },
                 referent: try request.referent.map { try TextRules.name($0, field: "referent", maxLength: 64) }
             )
-            let (code, secret) = directory.newActivation()
-            let record = try await store.registerUser(actor: context.sessionActor(session), new, activation: secret, now: directory.now())
-            return RegistrationWithActivation(registration: directory.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)
+            let (code, secret) = accounts.newActivation()
+            let record = try await store.registerUser(actor: context.sessionActor(session), new, activation: secret, now: accounts.now())
+            return RegistrationWithActivation(registration: accounts.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)
         }
         router.register(ProfilesAPI.changeProfile, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
@@ -48,35 +48,35 @@ struct ProfilesService {
                 actor: context.sessionActor(session), targetID: request.registrationId, profile: request.profile,
                 line: try request.line.map { try MSISDN($0, field: "line") },
                 referent: try request.referent.map { try TextRules.name($0, field: "referent", maxLength: 64) },
-                now: directory.now()
+                now: accounts.now()
             )
-            directory.registry.invalidatePrincipal(record.id)
-            return RegistrationResponse(registration: directory.registration(record))
+            accounts.cache.invalidatePrincipal(record.id)
+            return RegistrationResponse(registration: accounts.registration(record))
         }
         router.register(ProfilesAPI.revokeCredentials, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
             let reason = try request.reason.map { try TextRules.name($0, field: "reason", maxLength: 500) }
             let (record, ended) = try await store.revoke(actor: context.sessionActor(session), targetID: request.registrationId,
-                                                         reason: reason, now: directory.now())
-            directory.registry.invalidatePrincipal(record.id)
-            directory.registry.removeSessions(ofRegistration: record.id)
-            directory.registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
-            return RegistrationResponse(registration: directory.registration(record))
+                                                         reason: reason, now: accounts.now())
+            accounts.cache.invalidatePrincipal(record.id)
+            accounts.cache.removeSessions(ofRegistration: record.id)
+            accounts.cache.removeSessions(tokenHashes: ended.map(\.tokenHash))
+            return RegistrationResponse(registration: accounts.registration(record))
         }
         router.register(ProfilesAPI.restoreCredentials, on: [.api]) { request, context in
             let session = try context.requireSession(holding: .usersManage)
-            let (code, secret) = directory.newActivation()
+            let (code, secret) = accounts.newActivation()
             let record = try await store.restore(actor: context.sessionActor(session), targetID: request.registrationId,
-                                                 activation: secret, now: directory.now())
-            directory.registry.invalidatePrincipal(record.id)
-            return RegistrationWithActivation(registration: directory.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)
+                                                 activation: secret, now: accounts.now())
+            accounts.cache.invalidatePrincipal(record.id)
+            return RegistrationWithActivation(registration: accounts.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)
         }
         router.register(ProfilesAPI.getCompany, on: [.api]) { _, context in
             let session = try context.requireSession(holding: .companyView)
             guard let company = try await store.company(id: session.principal.companyID) else {
                 throw StoreError(.notFound, "your company no longer exists")
             }
-            return CompanyResponse(company: Directory.company(company))
+            return CompanyResponse(company: AccountsService.company(company))
         }
     }
 }

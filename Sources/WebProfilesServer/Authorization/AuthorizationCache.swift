@@ -3,14 +3,14 @@ import Synchronization
 import WebProfilesDomain
 import WebProfilesStore
 
-/// The in-memory view of sessions and of what authorization reads, so that validating a
-/// session costs no database access once warm, and never a write.
+/// The in-memory view of sessions and of what authorization reads (principals, company lines),
+/// so that validating a session costs no database access once warm, and never a write.
 ///
 /// The daemon is the only writer of its database: every change goes through the services,
 /// which invalidate the entries they touch after their transaction commits. A load that raced
 /// with an invalidation is discarded (``generation``), so a profile change or revocation is
 /// seen by the next call of every session.
-public final class SessionRegistry: Sendable {
+final class AuthorizationCache: Sendable {
     struct CachedSession: Sendable {
         var id: String
         var registrationID: String
@@ -49,7 +49,7 @@ public final class SessionRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    init() {}
 
     /// A stamp to pass to the `insert` calls of a load, so a load that raced with an
     /// invalidation does not bring back stale data.

@@ -2,7 +2,7 @@ import Foundation
 import WebProfilesAPI
 import WebProfilesDomain
 
-/// The session a call was made with, resolved by ``SessionAuthenticator``.
+/// The session a call was made with, resolved by ``SessionInterceptor``.
 public struct AuthenticatedSession: Sendable {
     public var sessionID: String
     public var tokenHash: String
@@ -15,7 +15,7 @@ public struct AuthenticatedSession: Sendable {
 
 extension AuthenticatedSession {
     /// A cached session used at `now` by `principal`.
-    init(_ session: SessionRegistry.CachedSession, tokenHash: String, usedAt now: Date, principal: CachedPrincipal) {
+    init(_ session: AuthorizationCache.CachedSession, tokenHash: String, usedAt now: Date, principal: CachedPrincipal) {
         self.init(sessionID: session.id, tokenHash: tokenHash, createdAt: session.createdAt, expiresAt: session.expiresAt,
                   lastSeenAt: now, principal: principal)
     }

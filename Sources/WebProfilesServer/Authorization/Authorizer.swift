@@ -14,11 +14,26 @@ enum MemoryAnswer<Value> {
 /// Session validation and `Session/Authorize`: the hot path.
 ///
 /// Each step exists twice: an asynchronous one that loads what is missing from the database,
-/// and a synchronous one that answers from the ``SessionRegistry`` alone, or says it cannot.
+/// and a synchronous one that answers from the ``AuthorizationCache`` alone, or says it cannot.
 /// The synchronous one runs on the connection's event loop (no task, no thread hop), so it
-/// does no I/O: it only takes the registry's and the configuration's locks, whose holders
+/// does no I/O: it only takes the cache's and the configuration's locks, whose holders
 /// never do more than a few dictionary operations per item they touch.
-extension Directory {
+public final class Authorizer: Sendable {
+    let store: ProfileStore
+    let cache = AuthorizationCache()
+    let configuration: LiveConfiguration
+    /// The clock (injectable for tests).
+    let now: @Sendable () -> Date
+
+    init(store: ProfileStore, configuration: LiveConfiguration, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.configuration = configuration
+        self.now = now
+    }
+
+    /// Sessions known in memory.
+    var cachedSessionCount: Int { cache.sessionCount }
+
     // MARK: Authenticating a bearer token
 
     /// The live session of a bearer token. Missing, malformed, unknown, expired and revoked
@@ -26,7 +41,7 @@ extension Directory {
     func authenticate(bearerToken token: String?) async throws -> AuthenticatedSession {
         guard let token, Secrets.looksLikeSessionToken(token),
               let session = try await authenticate(tokenHash: Secrets.sha256Hex(token)) else {
-            throw SessionAuthenticator.unauthenticated
+            throw SessionInterceptor.unauthenticated
         }
         return session
     }
@@ -34,17 +49,17 @@ extension Directory {
     /// ``authenticate(bearerToken:)`` from memory; `.needsStore` if the session or its
     /// registration is not cached.
     func authenticateFromMemory(bearerToken token: String?) throws -> MemoryAnswer<AuthenticatedSession> {
-        guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionAuthenticator.unauthenticated }
+        guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionInterceptor.unauthenticated }
         let tokenHash = Secrets.sha256Hex(token)
         let now = self.now()
-        switch registry.use(tokenHash: tokenHash, at: now, idleTimeout: configuration.sessionIdleTimeout.timeInterval) {
+        switch cache.use(tokenHash: tokenHash, at: now, idleTimeout: configuration.current.sessionIdleTimeout.timeInterval) {
         case .unknown:
             return .needsStore
         case .expired:
-            throw SessionAuthenticator.unauthenticated
+            throw SessionInterceptor.unauthenticated
         case .live(let session):
-            guard let principal = registry.principal(registrationID: session.registrationID) else { return .needsStore }
-            guard principal.status == .active else { throw SessionAuthenticator.unauthenticated }
+            guard let principal = cache.principal(registrationID: session.registrationID) else { return .needsStore }
+            guard principal.status == .active else { throw SessionInterceptor.unauthenticated }
             return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, principal: principal))
         }
     }
@@ -52,13 +67,13 @@ extension Directory {
     /// The session for a token hash, if it is live; its registration must be active.
     func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
         let now = self.now()
-        let idle = configuration.sessionIdleTimeout.timeInterval
-        var use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+        let idle = configuration.current.sessionIdleTimeout.timeInterval
+        var use = cache.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
         if case .unknown = use {
-            let generation = registry.generation
+            let generation = cache.generation
             guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
-            registry.insert(record, loadedAt: generation)
-            use = registry.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+            cache.insert(record, loadedAt: generation)
+            use = cache.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
             if case .unknown = use, record.expiresAt > now, now.timeIntervalSince(record.lastSeenAt) < idle {
                 // Raced with an invalidation: judge the record just read (it exists in the database).
                 use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
@@ -73,12 +88,12 @@ extension Directory {
 
     /// The cached facts of a registration, loaded on a miss.
     func principal(registrationID: String) async throws -> CachedPrincipal? {
-        if let cached = registry.principal(registrationID: registrationID) { return cached }
-        let generation = registry.generation
+        if let cached = cache.principal(registrationID: registrationID) { return cached }
+        let generation = cache.generation
         guard let registration = try await store.registration(id: registrationID),
               let company = try await store.company(id: registration.companyId) else { return nil }
         let principal = CachedPrincipal(registration, companyName: company.company.name)
-        registry.insert(principal, loadedAt: generation)
+        cache.insert(principal, loadedAt: generation)
         return principal
     }
 
@@ -110,7 +125,7 @@ extension Directory {
         let line = try Self.line(of: request)
         var kind: LineKind?
         if request.permission.isLineScoped, let line {
-            guard let lines = registry.lines(companyID: session.principal.companyID) else { return .needsStore }
+            guard let lines = cache.lines(companyID: session.principal.companyID) else { return .needsStore }
             kind = lines[line.value]
         }
         return .answered(Self.decide(request, line: line, lineKind: kind, principal: session.principal))
@@ -136,10 +151,10 @@ extension Directory {
 
     /// The kinds of a company's lines, cached.
     func lineKinds(companyID: String) async throws -> [String: LineKind] {
-        if let cached = registry.lines(companyID: companyID) { return cached }
-        let generation = registry.generation
+        if let cached = cache.lines(companyID: companyID) { return cached }
+        let generation = cache.generation
         let lines = try await store.lineKinds(companyID: companyID)
-        registry.insert(lines: lines, companyID: companyID, loadedAt: generation)
+        cache.insert(lines: lines, companyID: companyID, loadedAt: generation)
         return lines
     }
 }

@@ -6,13 +6,14 @@ import WebProfilesDomain
 import WebProfilesStore
 import WebProfilesWire
 
-/// The application layer: sessions, authentication and the cached view of registrations,
-/// over the ``ProfileStore``. The RPC services are thin adapters around it.
-public final class Directory: Sendable {
+/// The application layer of accounts: login, activation, passwords, the caller's sessions and
+/// their upkeep, over the ``ProfileStore``. Session checks and `Session/Authorize` are the
+/// ``Authorizer``'s; the RPC services are thin adapters around both.
+public final class AccountsService: Sendable {
     public let store: ProfileStore
     public let hasher: PasswordHasher
-    private let currentConfiguration: Mutex<AuthConfiguration>
-    let registry = SessionRegistry()
+    public let authorizer: Authorizer
+    private let live: LiveConfiguration
     let logger: Logger
     /// The clock (injectable for tests).
     let now: @Sendable () -> Date
@@ -21,22 +22,26 @@ public final class Directory: Sendable {
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.hasher = hasher
-        self.currentConfiguration = Mutex(configuration)
+        self.live = LiveConfiguration(configuration)
+        self.authorizer = Authorizer(store: store, configuration: live, now: now)
         self.logger = logger
         self.now = now
     }
 
     /// The policy in force (a reload may change it).
-    public var configuration: AuthConfiguration { currentConfiguration.withLock { $0 } }
+    public var configuration: AuthConfiguration { live.current }
 
     /// Applies a reloaded policy; new Argon2 parameters apply to hashes made from now on.
     public func update(configuration: AuthConfiguration) async throws {
         try await hasher.update(parameters: configuration.argon2)
-        currentConfiguration.withLock { $0 = configuration }
+        live.replace(with: configuration)
     }
 
+    /// The cache of sessions and principals (its invalidations follow the writes below).
+    var cache: AuthorizationCache { authorizer.cache }
+
     /// Sessions known in memory.
-    public var cachedSessionCount: Int { registry.sessionCount }
+    public var cachedSessionCount: Int { cache.sessionCount }
 
     // MARK: Login and activation
 
@@ -66,7 +71,7 @@ public final class Directory: Sendable {
         let now = self.now()
         guard let registration = attempt.registration, let verifiedHash = attempt.hashToVerify, verified, passwordFits else {
             if try await store.recordLoginFailure(attempt, source: source, policy: policy, now: now), let id = attempt.registration?.id {
-                registry.invalidatePrincipal(id)
+                cache.invalidatePrincipal(id)
             }
             throw Self.loginFailed
         }
@@ -78,7 +83,7 @@ public final class Directory: Sendable {
         let token = Secrets.newSessionToken()
         let session = SessionRecord(id: ProfileStore.newPublicID(), registrationId: registration.id, tokenHash: Secrets.sha256Hex(token),
                                     createdAt: now, expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval), lastSeenAt: now)
-        let generation = registry.generation
+        let generation = cache.generation
         let ended: [SessionRecord]
         do {
             ended = try await store.recordLoginSuccess(session: session, verifiedPasswordHash: verifiedHash, upgradedPasswordHash: upgradedHash,
@@ -89,8 +94,8 @@ public final class Directory: Sendable {
         // The new session is cached unless anything else changed meanwhile (a revocation, a
         // password change): its first use then loads it from the database, where it exists only
         // if still valid.
-        registry.replaceSessions(ending: ended.map(\.tokenHash), with: session, loadedAt: generation)
-        guard let principal = try await principal(registrationID: registration.id) else { throw Self.loginFailed }
+        cache.replaceSessions(ending: ended.map(\.tokenHash), with: session, loadedAt: generation)
+        guard let principal = try await authorizer.principal(registrationID: registration.id) else { throw Self.loginFailed }
         let response = LoginResponse(sessionToken: token, sessionId: session.id, expiresAt: session.expiresAt,
                                      idleExpiresAt: idleExpiry(lastSeen: now, expiresAt: session.expiresAt), principal: principal.principal)
         return (response, principal)
@@ -106,8 +111,8 @@ public final class Directory: Sendable {
         try configuration.passwordPolicy.check(password, username: pending.username)
         let hash = try await hasher.hash(password, peer: peer)
         let registration = try await store.activate(codeHash: codeHash, passwordHash: hash, now: now)
-        registry.invalidatePrincipal(registration.id)
-        guard let principal = try await principal(registrationID: registration.id) else { throw invalid }
+        cache.invalidatePrincipal(registration.id)
+        guard let principal = try await authorizer.principal(registrationID: registration.id) else { throw invalid }
         return principal
     }
 
@@ -116,13 +121,13 @@ public final class Directory: Sendable {
     func changePassword(session: AuthenticatedSession, current: String, new: String, source: LoginSource, peer: UInt32) async throws {
         let policy = loginPolicy
         let attempt = try await store.beginLogin(.registration(session.principal.registrationID), source: source, policy: policy, now: now())
-        guard let registration = attempt.registration, registration.status == .active else { throw SessionAuthenticator.unauthenticated }
+        guard let registration = attempt.registration, registration.status == .active else { throw SessionInterceptor.unauthenticated }
         if attempt.delay > 0 { try await Task.sleep(for: .milliseconds(Int64(attempt.delay * 1000))) }
         let fits = current.utf8.count <= PasswordPolicy.maximumBytes
         let verified = try await hasher.verify(fits ? current : "", encoded: attempt.hashToVerify, peer: peer)
         guard verified, fits, let verifiedHash = attempt.hashToVerify else {
             if try await store.recordLoginFailure(attempt, source: source, policy: policy, now: self.now()) {
-                registry.invalidatePrincipal(registration.id)
+                cache.invalidatePrincipal(registration.id)
             }
             throw RPCError.invalidArgument(field: "currentPassword", "is not the current password")
         }
@@ -130,7 +135,7 @@ public final class Directory: Sendable {
         let hash = try await hasher.hash(new, peer: peer)
         let ended = try await store.changePassword(registrationID: registration.id, verifiedPasswordHash: verifiedHash, passwordHash: hash,
                                                    keepSessionID: session.sessionID, now: self.now())
-        registry.removeSessions(tokenHashes: ended.map(\.tokenHash))
+        cache.removeSessions(tokenHashes: ended.map(\.tokenHash))
     }
 
     // MARK: Sessions of the caller
@@ -147,7 +152,7 @@ public final class Directory: Sendable {
 
     func listSessions(of session: AuthenticatedSession) async throws -> [SessionInfo] {
         let now = self.now()
-        let inMemory = registry.lastSeen(ofRegistration: session.principal.registrationID)
+        let inMemory = cache.lastSeen(ofRegistration: session.principal.registrationID)
         let idle = configuration.sessionIdleTimeout.timeInterval
         return try await store.sessions(registrationID: session.principal.registrationID).compactMap { record in
             let lastSeen = max(record.lastSeenAt, inMemory[record.id] ?? record.lastSeenAt)
@@ -162,9 +167,9 @@ public final class Directory: Sendable {
         let ended = try await store.endSession(id: id, registrationID: session.principal.registrationID, action: action,
                                                actor: .registration(session.principal.registrationID), now: now())
         // The caller's own session is forgotten in memory even if its row were already gone.
-        if id == session.sessionID { registry.removeSessions(tokenHashes: [session.tokenHash]) }
+        if id == session.sessionID { cache.removeSessions(tokenHashes: [session.tokenHash]) }
         guard let ended else { return false }
-        registry.removeSessions(tokenHashes: [ended.tokenHash])
+        cache.removeSessions(tokenHashes: [ended.tokenHash])
         return true
     }
 
@@ -178,12 +183,12 @@ public final class Directory: Sendable {
     /// loops take on every call, for milliseconds at 100,000 sessions). A session that expires
     /// in between is refused at its next use anyway.
     public func flushAndPurge() async throws {
-        let dirty = registry.takeDirty()
+        let dirty = cache.takeDirty()
         do {
             try await store.updateLastSeen(dirty)
         } catch {
             // Not written: kept for the next flush (newer uses win).
-            registry.restoreDirty(dirty)
+            cache.restoreDirty(dirty)
             throw error
         }
         let now = self.now()
@@ -191,7 +196,7 @@ public final class Directory: Sendable {
         let idle = configuration.sessionIdleTimeout.timeInterval
         let purged = try await store.deleteExpiredSessions(now: now, idleTimeout: idle)
         if !purged.isEmpty {
-            registry.removeSessions(tokenHashes: purged.map(\.tokenHash))
+            cache.removeSessions(tokenHashes: purged.map(\.tokenHash))
             logger.debug("purged expired sessions", metadata: ["count": "\(purged.count)"])
         }
     }

@@ -90,7 +90,7 @@ final class ClientConnection: Sendable {
         }
         var timer: Scheduled<Void>?
         if let timeout {
-            timer = eventLoop.scheduleTask(in: TimeAmount.nanoseconds(timeout.nanoseconds)) {
+            timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
                 handler.value.cancel(streamID: streamID, error: RPCError(code: .deadlineExceeded, message: "deadline exceeded"))
             }
         }
@@ -113,24 +113,5 @@ final class ClientConnection: Sendable {
 
     func close() async {
         try? await channel.close()
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating (a "forever" timeout must not trap).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return product.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : product + attoseconds / 1_000_000_000
-    }
-
-    /// Whole milliseconds, saturating, never negative.
-    var milliseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        if overflow { return UInt64(Int64.max) }
-        return UInt64(max(0, product + attoseconds / 1_000_000_000_000_000))
     }
 }

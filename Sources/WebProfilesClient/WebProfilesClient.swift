@@ -78,7 +78,7 @@ public final class WebProfilesClient: Sendable {
         if metadata[Metadata.authorization] == nil, let authorization = defaultToken.withLock({ $0?.authorization }) {
             metadata[Metadata.authorization] = authorization
         }
-        let envelope = RequestEnvelope(method: method.name, message: request, timeoutMillis: timeout?.milliseconds, metadata: metadata)
+        let envelope = RequestEnvelope(method: method.name, message: request, timeoutMillis: timeout?.wholeMilliseconds, metadata: metadata)
         let payload = try Payload.encode(envelope)
         let connection = try await currentConnection()
         let frame = try await connection.call(payload: payload, timeout: timeout)

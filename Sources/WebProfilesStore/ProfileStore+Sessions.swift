@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import WebProfilesDomain
 
 extension ProfileStore {
     public func session(tokenHash: String) async throws -> SessionRecord? {
@@ -33,10 +34,10 @@ extension ProfileStore {
         }
     }
 
-    /// Deletes sessions past their absolute lifetime or idle for longer than `idleTimeout`.
-    public func deleteExpiredSessions(now: Date, idleTimeout: TimeInterval) async throws -> [SessionRecord] {
+    /// Deletes the sessions no longer live under `lifetime` (past their expiry, or idle).
+    public func deleteExpiredSessions(now: Date, lifetime: SessionLifetime) async throws -> [SessionRecord] {
         try await bookkeeping { db in
-            let idleCutoff = now.addingTimeInterval(-idleTimeout)
+            let idleCutoff = lifetime.idleCutoff(at: now)
             let expired = try SessionRecord
                 .filter(SessionRecord.Columns.expiresAt <= now || SessionRecord.Columns.lastSeenAt <= idleCutoff)
                 .fetchAll(db)

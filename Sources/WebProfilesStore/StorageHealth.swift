@@ -26,11 +26,6 @@ public final class StorageHealth: Sendable {
         }
     }
 
-    /// The journal MESSAGE_ID of "storage failing" entries (systemd/webprofiled.catalog).
-    public static let failingMessageID = "4b0cf3f2a5a14f8c9f33c0b0f3d6e701"
-    /// The journal MESSAGE_ID of "storage works again" entries.
-    public static let recoveredMessageID = "9d2f6b8e1c7a4e0b8a5d3c1f2e4b6a08"
-
     private let current = Mutex<State>(.ok)
     /// Told of every change of state (the daemon logs it to the journal).
     private let onChange: @Sendable (State, State) -> Void

@@ -45,7 +45,7 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var load: LoadOptions
-    @Option(help: "The permission to check.") var permission: String = "line.manage"
+    @Option(help: "The permission to check.") var permission: Permission = .lineManage
     @Option(help: "The line, for line permissions.") var line: String?
     @Option(help: ArgumentHelp("A file of session tokens, one per line: the calls use them in turn (instead of one session), as a portal's many users would.",
                                valueName: "path"))
@@ -55,13 +55,12 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
     static let maxTokens = 10_000_000
 
     func validate() throws {
-        guard let p = Permission(rawValue: permission) else { throw ValidationError("unknown permission \(permission)") }
-        if p.isLineScoped && line == nil { throw ValidationError("\(permission) needs --line") }
+        if permission.isLineScoped && line == nil { throw ValidationError("\(permission) needs --line") }
     }
 
     func run() async throws {
         try await runReportingErrors {
-            let request = AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line)
+            let request = AuthorizeRequest(permission: permission, line: line)
             var call = LoadCall(method: SessionAPI.authorize, request: request)
             var token = global.sessionToken
             if let tokensFile {

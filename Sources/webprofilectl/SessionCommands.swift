@@ -85,18 +85,12 @@ struct AuthorizeCommand: AsyncParsableCommand {
         discussion: "Permissions: \(Permission.allCases.map(\.rawValue).joined(separator: ", ")). Line permissions (line.*) need --line."
     )
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The permission, e.g. invoices.view or line.manage.") var permission: String
+    @Argument(help: "The permission, e.g. invoices.view or line.manage.") var permission: Permission
     @Option(help: "The line (E.164, +39…) for line permissions.") var line: String?
-
-    func validate() throws {
-        guard Permission(rawValue: permission) != nil else {
-            throw ValidationError("unknown permission \(permission); one of: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-    }
 
     func run() async throws {
         try await runReportingErrors {
-            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: Permission(rawValue: permission)!, line: line))
+            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line))
             try global.emit(response) {
                 Output.fields([("allowed", response.allowed ? "yes" : "no"), ("reason", response.reason),
                                ("username", response.principal.username), ("profile", Formatting.profile(response.principal.profile))])

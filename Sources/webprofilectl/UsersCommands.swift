@@ -4,9 +4,6 @@ import WebProfilesAPI
 import WebProfilesClient
 import WebProfilesDomain
 
-extension Profile: ExpressibleByArgument {}
-extension RegistrationStatus: ExpressibleByArgument {}
-extension LineKind: ExpressibleByArgument {}
 
 /// `webprofilectl users …`: Gestione utenze of your company.
 struct UsersCommand: AsyncParsableCommand {

@@ -23,6 +23,31 @@ struct ConfigurationTests {
         #expect(reread.operatorUIDs == [0, 1000])
     }
 
+    @Test func theTOMLSubsetReadsWhatItDocuments() throws {
+        var config = DaemonConfiguration()
+        try ConfigurationKeys.apply(file: try write("""
+            [server]
+            socket = '/tmp/with "quotes" and \\ kept.sock' # a literal string
+            operator_uids = [
+              0,
+              1000, # the desk
+            ]
+            [limits]
+            max_connections = 1_000
+            """), to: &config)
+        #expect(config.socketPath == #"/tmp/with "quotes" and \ kept.sock"#)
+        #expect(config.operatorUIDs == [0, 1000])
+        #expect(ConfigurationKeys.render(config).contains("max_connections = 1000\n"))
+        for (text, message) in [("[limits]\nmax_connections = _1\n", "_ must sit between digits"),
+                                ("[limits]\nmax_connections = 1__0\n", "_ must sit between digits"),
+                                ("[server]\noperator_uids = [0,\n", "unterminated array"),
+                                ("[server]\nsocket = 'open\n", "unterminated string")] {
+            var other = DaemonConfiguration()
+            #expect(throws: ConfigurationKeys.Error.self) { try ConfigurationKeys.apply(file: try write(text), to: &other) }
+            do { try ConfigurationKeys.apply(file: try write(text), to: &other) } catch { #expect("\(error)".contains(message), "\(error)") }
+        }
+    }
+
     @Test func theShippedExampleIsValid() throws {
         var url = URL(fileURLWithPath: #filePath)
         while url.lastPathComponent != "Tests" { url.deleteLastPathComponent() }

@@ -64,7 +64,7 @@ public final class AccountsService: Sendable {
         let username = try? Username(input)
         let policy = loginPolicy
         let attempt = try await store.beginLogin(.username(username), source: source, policy: policy, now: now())
-        if attempt.delay > 0 { try await Task.sleep(for: .milliseconds(Int64(attempt.delay * 1000))) }
+        if attempt.delay > 0 { try await Task.sleep(for: .seconds(attempt.delay)) }
         let passwordFits = password.utf8.count <= PasswordPolicy.maximumBytes
         let verified = try await hasher.verify(passwordFits ? password : "", encoded: attempt.hashToVerify, peer: peer)
         // Timestamps after the (possibly queued) verification.
@@ -122,7 +122,7 @@ public final class AccountsService: Sendable {
         let policy = loginPolicy
         let attempt = try await store.beginLogin(.registration(session.principal.registrationID), source: source, policy: policy, now: now())
         guard let registration = attempt.registration, registration.status == .active else { throw SessionInterceptor.unauthenticated }
-        if attempt.delay > 0 { try await Task.sleep(for: .milliseconds(Int64(attempt.delay * 1000))) }
+        if attempt.delay > 0 { try await Task.sleep(for: .seconds(attempt.delay)) }
         let fits = current.utf8.count <= PasswordPolicy.maximumBytes
         let verified = try await hasher.verify(fits ? current : "", encoded: attempt.hashToVerify, peer: peer)
         guard verified, fits, let verifiedHash = attempt.hashToVerify else {
@@ -141,7 +141,7 @@ public final class AccountsService: Sendable {
     // MARK: Sessions of the caller
 
     func idleExpiry(lastSeen: Date, expiresAt: Date) -> Date {
-        min(expiresAt, lastSeen.addingTimeInterval(configuration.sessionIdleTimeout.timeInterval))
+        configuration.sessionLifetimeRule.end(expiresAt: expiresAt, lastSeenAt: lastSeen)
     }
 
     func sessionInfo(_ session: AuthenticatedSession) -> SessionInfo {
@@ -153,10 +153,10 @@ public final class AccountsService: Sendable {
     func listSessions(of session: AuthenticatedSession) async throws -> [SessionInfo] {
         let now = self.now()
         let inMemory = cache.lastSeen(ofRegistration: session.principal.registrationID)
-        let idle = configuration.sessionIdleTimeout.timeInterval
+        let lifetime = configuration.sessionLifetimeRule
         return try await store.sessions(registrationID: session.principal.registrationID).compactMap { record in
             let lastSeen = max(record.lastSeenAt, inMemory[record.id] ?? record.lastSeenAt)
-            guard record.expiresAt > now, now.timeIntervalSince(lastSeen) < idle else { return nil }
+            guard lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: lastSeen, at: now) else { return nil }
             return SessionInfo(sessionId: record.id, createdAt: record.createdAt, lastSeenAt: lastSeen, expiresAt: record.expiresAt,
                                idleExpiresAt: idleExpiry(lastSeen: lastSeen, expiresAt: record.expiresAt),
                                current: record.id == session.sessionID)
@@ -193,8 +193,7 @@ public final class AccountsService: Sendable {
         }
         let now = self.now()
         try await store.purgeLoginThrottle(policy: loginPolicy, now: now)
-        let idle = configuration.sessionIdleTimeout.timeInterval
-        let purged = try await store.deleteExpiredSessions(now: now, idleTimeout: idle)
+        let purged = try await store.deleteExpiredSessions(now: now, lifetime: configuration.sessionLifetimeRule)
         if !purged.isEmpty {
             cache.removeSessions(tokenHashes: purged.map(\.tokenHash))
             logger.debug("purged expired sessions", metadata: ["count": "\(purged.count)"])

@@ -66,7 +66,7 @@ final class AuthorizationCache: Sendable {
         }
     }
 
-    /// What ``use(tokenHash:at:idleTimeout:)`` found.
+    /// What ``use(tokenHash:at:lifetime:)`` found.
     enum Use {
         /// Not in memory: load it from the database.
         case unknown
@@ -78,10 +78,10 @@ final class AuthorizationCache: Sendable {
 
     /// Looks a session up, checks its expiry and marks it used, under one lock: the whole
     /// in-memory part of validating a session.
-    func use(tokenHash: String, at now: Date, idleTimeout: TimeInterval) -> Use {
+    func use(tokenHash: String, at now: Date, lifetime: SessionLifetime) -> Use {
         state.withLock { state in
             guard var session = state.sessions[tokenHash] else { return .unknown }
-            guard session.expiresAt > now, now.timeIntervalSince(session.lastSeenAt) < idleTimeout else {
+            guard lifetime.isLive(expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt, at: now) else {
                 state.generation &+= 1
                 state.forget(tokenHash: tokenHash)
                 return .expired

@@ -52,7 +52,7 @@ public final class Authorizer: Sendable {
         guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionInterceptor.unauthenticated }
         let tokenHash = Secrets.sha256Hex(token)
         let now = self.now()
-        switch cache.use(tokenHash: tokenHash, at: now, idleTimeout: configuration.current.sessionIdleTimeout.timeInterval) {
+        switch cache.use(tokenHash: tokenHash, at: now, lifetime: configuration.current.sessionLifetimeRule) {
         case .unknown:
             return .needsStore
         case .expired:
@@ -67,14 +67,14 @@ public final class Authorizer: Sendable {
     /// The session for a token hash, if it is live; its registration must be active.
     func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
         let now = self.now()
-        let idle = configuration.current.sessionIdleTimeout.timeInterval
-        var use = cache.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
+        let lifetime = configuration.current.sessionLifetimeRule
+        var use = cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime)
         if case .unknown = use {
             let generation = cache.generation
             guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
             cache.insert(record, loadedAt: generation)
-            use = cache.use(tokenHash: tokenHash, at: now, idleTimeout: idle)
-            if case .unknown = use, record.expiresAt > now, now.timeIntervalSince(record.lastSeenAt) < idle {
+            use = cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime)
+            if case .unknown = use, lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) {
                 // Raced with an invalidation: judge the record just read (it exists in the database).
                 use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
                                   expiresAt: record.expiresAt, lastSeenAt: now))

@@ -1,3 +1,4 @@
+import WebProfilesWire
 import NIOCore
 import WebProfilesDomain
 
@@ -25,10 +26,7 @@ public struct AuthConfiguration: Sendable, Hashable {
     public init() {}
 }
 
-extension Duration {
-    /// Seconds as a `TimeInterval`.
-    var timeInterval: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+extension AuthConfiguration {
+    /// When sessions end by themselves under this policy.
+    var sessionLifetimeRule: SessionLifetime { SessionLifetime(idleTimeout: sessionIdleTimeout.timeInterval) }
 }

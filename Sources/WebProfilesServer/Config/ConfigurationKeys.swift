@@ -1,3 +1,4 @@
+import WebProfilesWire
 import Foundation
 import Logging
 import WebProfilesDomain
@@ -57,7 +58,7 @@ public enum ConfigurationKeys {
     static func duration(_ key: String, _ help: String, _ range: ClosedRange<Double>, reloadable: Bool = true,
                          _ path: any WritableKeyPath<DaemonConfiguration, Duration> & Sendable) -> Key {
         Key(name: key, help: help, apply: { config, value throws(Error) in
-            config[keyPath: path] = .milliseconds(Int64(try number(value, key, range) * 1000))
+            config[keyPath: path] = .seconds(try number(value, key, range))
         }, render: { seconds($0[keyPath: path]) }, reloadable: reloadable)
     }
 
@@ -87,7 +88,7 @@ public enum ConfigurationKeys {
             render: { .string($0.databasePath) }, reloadable: false),
         Key(name: "server.exit_when_idle", help: "seconds without connections before exiting (0 = never)", apply: { c, v throws(Error) in
             let s = try number(v, "server.exit_when_idle", 0...86_400)
-            c.exitWhenIdle = s == 0 ? nil : .milliseconds(Int64(s * 1000))
+            c.exitWhenIdle = s == 0 ? nil : .seconds(s)
         }, render: { $0.exitWhenIdle.map(seconds) ?? .integer(0) }, reloadable: false),
         Key(name: "logging.level", help: "trace, debug, info, notice, warning, error or critical", apply: { c, v throws(Error) in
             guard let level = Logger.Level(rawValue: try string(v, "logging.level")) else {

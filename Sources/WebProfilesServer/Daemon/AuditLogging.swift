@@ -9,7 +9,7 @@ enum AuditLogging {
     static func log(_ events: [AuditEventRecord], to logger: Logger) {
         for event in events {
             var metadata: Logger.Metadata = [
-                "MESSAGE_ID": "\(event.action.messageID)",
+                "MESSAGE_ID": "\(JournalMessageID.audit(event.action))",
                 "action": "\(event.action.rawValue)",
                 "actor": "\(event.actor)",
             ]

@@ -51,9 +51,9 @@ public final class WebProfilesDaemon: Sendable {
         let storageHealth = StorageHealth { old, new in
             switch new {
             case .ok:
-                logger.notice("storage works again", metadata: ["MESSAGE_ID": "\(StorageHealth.recoveredMessageID)", "was": "\(old)"])
+                logger.notice("storage works again", metadata: ["MESSAGE_ID": "\(JournalMessageID.storageRecovered)", "was": "\(old)"])
             case .unavailable, .dataLoss:
-                logger.error("storage failing: \(new)", metadata: ["MESSAGE_ID": "\(StorageHealth.failingMessageID)", "storage": "\(new)"])
+                logger.error("storage failing: \(new)", metadata: ["MESSAGE_ID": "\(JournalMessageID.storageFailing)", "storage": "\(new)"])
             }
         }
         let store = ProfileStore.open(path: configuration.databasePath, health: storageHealth) { events in

@@ -144,7 +144,7 @@ public struct Router: CallDispatcher {
     private static func logFinished(_ response: OutgoingResponse, context: CallContext, started: ContinuousClock.Instant) {
         context.logger.debug("call finished", metadata: [
             "status": "\(response.status.name)",
-            "duration_us": "\((ContinuousClock.now - started).microseconds)",
+            "duration_us": "\((ContinuousClock.now - started).wholeMicroseconds)",
         ])
     }
 
@@ -178,9 +178,4 @@ public struct Router: CallDispatcher {
     }
 }
 
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-}
+

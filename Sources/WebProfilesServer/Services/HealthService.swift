@@ -1,3 +1,4 @@
+import WebProfilesWire
 import WebProfilesAPI
 import WebProfilesStore
 
@@ -17,14 +18,12 @@ public struct HealthService: Sendable {
     /// Registers `Health/Check` on both listeners.
     public func register(in router: inout Router) {
         router.register(HealthAPI.check) { _, _ in
-            let uptime = ContinuousClock.now - startedAt
-            let (seconds, attoseconds) = uptime.components
             let storage = storage()
             let status = isDraining() ? HealthCheckResponse.draining : storage == .ok ? HealthCheckResponse.serving : HealthCheckResponse.notServing
             return HealthCheckResponse(
                 status: status,
                 version: webProfilesVersion,
-                uptimeSeconds: Double(seconds) + Double(attoseconds) / 1e18,
+                uptimeSeconds: (ContinuousClock.now - startedAt).timeInterval,
                 storage: storage.description
             )
         }

@@ -92,10 +92,9 @@ struct OperatorService {
         }
         router.register(OperatorAPI.stats, on: [.operator]) { _, _ in
             let counts = try await store.counts()
-            let (seconds, attoseconds) = (ContinuousClock.now - startedAt).components
             return StatsResponse(companies: counts.companies, registrations: counts.registrations, activeRegistrations: counts.activeRegistrations,
                                  liveSessions: counts.sessions, cachedSessions: accounts.cachedSessionCount, connections: connectionCount(),
-                                 uptimeSeconds: Double(seconds) + Double(attoseconds) / 1e18, version: webProfilesVersion)
+                                 uptimeSeconds: (ContinuousClock.now - startedAt).timeInterval, version: webProfilesVersion)
         }
     }
 

@@ -1,8 +1,12 @@
-extension AuditAction {
-    /// The journal MESSAGE_ID of this kind of event (fixed forever; see systemd/webprofiled.catalog),
-    /// so `journalctl MESSAGE_ID=…` finds every event of one kind.
-    public var messageID: String {
-        switch self {
+import WebProfilesStore
+
+/// The journal MESSAGE_IDs of webprofiled's entries, fixed forever, so that
+/// `journalctl MESSAGE_ID=…` finds every entry of one kind; systemd/webprofiled.catalog explains
+/// each (a test checks the two agree).
+enum JournalMessageID {
+    /// Of the audit events of one kind.
+    static func audit(_ action: AuditAction) -> String {
+        switch action {
         case .registered: "ef2d2af2f2754cb1a5f39d83abf06f86"
         case .activated: "220d465ffbbf4ae780945c8fdc9ab309"
         case .profileChanged: "a3465eca2b8447a7aca461a781f1df83"
@@ -20,4 +24,9 @@ extension AuditAction {
         case .linesChanged: "8ec983a0cbfe435fa62f7ef2f590eef3"
         }
     }
+
+    /// The database started failing (full, read-only, locked, I/O error, corrupt).
+    static let storageFailing = "4b0cf3f2a5a14f8c9f33c0b0f3d6e701"
+    /// The database works again.
+    static let storageRecovered = "9d2f6b8e1c7a4e0b8a5d3c1f2e4b6a08"
 }

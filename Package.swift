@@ -147,6 +147,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "ProtocolTestVectors", path: "Tests/ProtocolTestVectors", swiftSettings: strictSettings),
+        .target(name: "TestSupport", dependencies: ["CBOR"], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "WireTests",
             dependencies: [
@@ -165,7 +166,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["WebProfilesServer", "WebProfilesDomain", "WebProfilesAPI", "WebProfilesWire", "CBOR"],
+            dependencies: [
+                "WebProfilesServer", "WebProfilesDomain", "WebProfilesAPI", "WebProfilesWire", "WebProfilesStore", "WebProfilesTransport",
+                "WebProfilesClient", "CBOR", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -195,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "WebProfilesTransport", "WebProfilesServer", "WebProfilesClient", "WebProfilesWire", "WebProfilesAPI", "CBOR", "ProtocolTestVectors",
+                "WebProfilesTransport", "WebProfilesServer", "WebProfilesClient", "WebProfilesWire", "WebProfilesAPI", "CBOR", "ProtocolTestVectors", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

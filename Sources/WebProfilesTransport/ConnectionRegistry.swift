@@ -3,7 +3,10 @@ import NIOCore
 import Synchronization
 
 /// The open connections of all listeners, for limits, statistics and the final drain.
-final class ConnectionRegistry: Sendable {
+///
+/// Made before the server that fills it, so that what reports on connections (health,
+/// statistics) reads it without holding the server.
+public final class ConnectionRegistry: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var perListener: [ListenerKind: Int] = [:]
@@ -12,7 +15,7 @@ final class ConnectionRegistry: Sendable {
     }
     private let state: Mutex<State>
 
-    init(maxPerListener: [ListenerKind: Int]) { state = Mutex(State(maxPerListener: maxPerListener)) }
+    public init() { state = Mutex(State(maxPerListener: [:])) }
 
     /// Changes a listener's maximum, for connections accepted from now on.
     func setMaximum(_ maximum: Int, for listener: ListenerKind) {
@@ -23,11 +26,14 @@ final class ConnectionRegistry: Sendable {
         state.withLock { $0.maxPerListener[listener] ?? 0 }
     }
 
-    var count: Int { state.withLock { $0.channels.count } }
+    /// Connections open on all listeners.
+    public var count: Int { state.withLock { $0.channels.count } }
 
-    var isDraining: Bool { state.withLock { $0.draining } }
+    /// Whether the server has begun its graceful shutdown.
+    public var isDraining: Bool { state.withLock { $0.draining } }
 
-    func count(of listener: ListenerKind) -> Int { state.withLock { $0.perListener[listener] ?? 0 } }
+    /// Connections open on one listener.
+    public func count(of listener: ListenerKind) -> Int { state.withLock { $0.perListener[listener] ?? 0 } }
 
     func add(_ channel: any Channel, listener: ListenerKind) -> Bool {
         state.withLock { state in

@@ -30,8 +30,11 @@ public final class RPCServer: Service, Sendable {
 
     /// - Parameter limits: limits of the API listener. The operator listener holds at most
     ///   ``DescriptorLimit/operatorConnections`` connections; both share the other limits.
+    /// - Parameter connections: where the server keeps its connections (made by the caller when
+    ///   something else reports on them).
     public init(listeners: [ListenerConfiguration], limits: ConnectionLimits, dispatcher: any CallDispatcher,
-                peerName: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+                peerName: String, connections: ConnectionRegistry = ConnectionRegistry(),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.listeners = listeners
         var allowed: [ListenerKind: Set<UInt32>] = [:]
         for listener in listeners { allowed[listener.kind] = listener.allowedUIDs }
@@ -41,10 +44,9 @@ public final class RPCServer: Service, Sendable {
         self.logger = logger
         self.peerName = peerName
         self.descriptorLimit = DescriptorLimit.raiseSoftLimit()
-        self.connections = ConnectionRegistry(maxPerListener: [
-            .api: DescriptorLimit.apiConnections(requested: limits.maxConnections, softLimit: descriptorLimit),
-            .operator: DescriptorLimit.operatorConnections,
-        ])
+        self.connections = connections
+        connections.setMaximum(DescriptorLimit.apiConnections(requested: limits.maxConnections, softLimit: descriptorLimit), for: .api)
+        connections.setMaximum(DescriptorLimit.operatorConnections, for: .operator)
         self.budgets = [
             .api: PeerBudgets(maxConnectionsPerPeer: limits.maxConnectionsPerPeer, maxBytesPerPeer: limits.maxBufferedBytesPerPeer),
             .operator: PeerBudgets(maxConnectionsPerPeer: DescriptorLimit.operatorConnections, maxBytesPerPeer: limits.maxBufferedBytesPerPeer),

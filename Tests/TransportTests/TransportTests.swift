@@ -1,4 +1,5 @@
 import CBOR
+import TestSupport
 import ProtocolTestVectors
 import Foundation
 import Logging

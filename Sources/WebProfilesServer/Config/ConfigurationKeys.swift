@@ -196,6 +196,17 @@ public enum ConfigurationKeys {
         return out
     }
 
+    /// `running` with every reloadable setting taken from `file`; the others keep their running
+    /// values (so they keep differing from the file, and being reported, until a restart).
+    public static func reloading(_ running: DaemonConfiguration, from file: DaemonConfiguration) -> DaemonConfiguration {
+        var applied = running
+        for key in all where key.reloadable {
+            // The file's value was validated when the file was read: it applies again.
+            try? key.apply(&applied, key.render(file))
+        }
+        return applied
+    }
+
     /// The settings that differ between two configurations and cannot change without a restart.
     public static func restartOnlyChanges(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [String] {
         all.filter { !$0.reloadable && $0.render(old) != $0.render(new) }.map(\.name)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -13,8 +14,13 @@ import WebProfilesStore
 import WebProfilesTransport
 import WebProfilesWire
 
-/// Assembles the daemon: the store, the accounts of sessions, the router with every service,
-/// the RPC server on both listeners, and reloads of the configuration.
+/// Assembles the daemon: the store, the accounts service, the router with every service, the
+/// RPC server on both listeners, and the services that run them, in one `ServiceGroup`.
+///
+/// Nothing refers back to the daemon: the operator plane reaches it through a ``DaemonControl``
+/// mailbox (`Operator/Reload`), and what reports on connections reads a ``ConnectionRegistry``
+/// made before the server. Once the group has run, everything is released; the password
+/// hasher's threads are stopped by its own service, last.
 public final class WebProfilesDaemon: Sendable {
     /// What the executable plugs in: how to read the configuration again, and what to do around
     /// a reload (log level, service-manager notifications).
@@ -33,20 +39,22 @@ public final class WebProfilesDaemon: Sendable {
 
     public let server: RPCServer
     public let accounts: AccountsService
-    private let current: Mutex<DaemonConfiguration>
-    private let hooks: Hooks
+    private let reloader: Reloader
+    private let control: DaemonControl
     private let logger: Logger
     private let group: any EventLoopGroup
+    private let exitWhenIdle: Duration?
 
     /// The configuration in force.
-    public var configuration: DaemonConfiguration { current.withLock { $0 } }
+    public var configuration: DaemonConfiguration { reloader.configuration }
 
+    /// - Parameter now: the clock of every policy (sessions, lockouts, activation codes); tests
+    ///   pass a manual one.
     public init(configuration: DaemonConfiguration, hooks: Hooks, logger: Logger,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
-        self.current = Mutex(configuration)
-        self.hooks = hooks
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.logger = logger
         self.group = group
+        self.exitWhenIdle = configuration.exitWhenIdle
         let startedAt = ContinuousClock.now
         let storageHealth = StorageHealth { old, new in
             switch new {
@@ -60,87 +68,55 @@ public final class WebProfilesDaemon: Sendable {
             AuditLogging.log(events, to: logger)
         }
         let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads)
-        let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, logger: logger)
+        let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, logger: logger, now: now)
         self.accounts = accounts
+        let control = DaemonControl()
+        self.control = control
+        let connections = ConnectionRegistry()
 
         var router = Router()
         router.add(interceptor: SessionInterceptor(authorizer: accounts.authorizer))
-        let drainingBox = Mutex<RPCServer?>(nil)
-        HealthService(startedAt: startedAt, isDraining: { drainingBox.withLock { $0?.isDraining ?? false } },
-                      storage: { storageHealth.state }).register(in: &router)
+        HealthService(startedAt: startedAt, isDraining: { connections.isDraining }, storage: { storageHealth.state }).register(in: &router)
         SessionService(accounts: accounts).register(in: &router)
         ProfilesService(accounts: accounts).register(in: &router)
-        // The operator service reports the server's connections and triggers reloads; both are
-        // built after the router, so it reaches them through this box.
-        let box = Mutex<WebProfilesDaemon?>(nil)
-        OperatorService(accounts: accounts, connectionCount: { box.withLock { $0?.server.connectionCount ?? 0 } }, startedAt: startedAt)
-            .register(in: &router)
-        router.register(OperatorAPI.reload, on: [.operator]) { _, _ in
-            guard let daemon = box.withLock({ $0 }) else { throw RPCError(code: .unavailable, message: "starting") }
-            return ReloadResponse(restartRequired: try await daemon.reload())
-        }
+        OperatorService(accounts: accounts, connections: connections, control: control, startedAt: startedAt).register(in: &router)
 
         server = RPCServer(
             listeners: [
                 ListenerConfiguration(kind: .api, source: configuration.apiListener),
                 ListenerConfiguration(kind: .operator, source: configuration.operatorListener, allowedUIDs: Self.operatorUIDs(configuration)),
             ],
-            limits: configuration.limits, dispatcher: router, peerName: "webprofiled/\(webProfilesVersion)", group: group, logger: logger
+            limits: configuration.limits, dispatcher: router, peerName: "webprofiled/\(webProfilesVersion)", connections: connections,
+            group: group, logger: logger
         )
-        box.withLock { $0 = self }
-        drainingBox.withLock { $0 = server }
+        reloader = Reloader(configuration: configuration, hooks: hooks, accounts: accounts, server: server, logger: logger)
     }
 
     static func operatorUIDs(_ configuration: DaemonConfiguration) -> Set<UInt32> {
         configuration.operatorUIDs.isEmpty ? [0, getuid()] : configuration.operatorUIDs
     }
 
-    /// The services to run in one `ServiceGroup`, in start order.
+    /// The services to run in one `ServiceGroup`, in start order (they stop in reverse: the
+    /// hasher's threads last, after the server has drained its calls).
     public var services: [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: accounts.hasher),
             .init(service: StorageProbe(store: accounts.store, now: accounts.now)),
             .init(service: SessionJanitor(accounts: accounts, logger: logger)),
             .init(service: server),
-            .init(service: ReloadOnHangup(daemon: self, logger: logger)),
+            .init(service: ControlService(control: control, reloader: reloader, logger: logger)),
         ]
-        if let idle = configuration.exitWhenIdle {
+        if let idle = exitWhenIdle {
             services.append(.init(service: IdleExit(server: server, after: idle, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
         }
         return services
     }
 
-    /// Re-reads the configuration and applies what can change while running: session, lockout,
-    /// password and hashing policy, connection limits for new connections, operator uids and
-    /// the log level. Connections and sessions are kept. An invalid file changes nothing.
+    /// Re-reads the configuration file and applies it, as SIGHUP and `Operator/Reload` do.
     /// - Returns: the changed settings that need a restart.
     @discardableResult
     public func reload() async throws -> [String] {
-        hooks.willReload()
-        let old = configuration
-        let new: DaemonConfiguration
-        do {
-            new = try hooks.loadConfiguration()
-            try await accounts.update(configuration: new.auth)
-        } catch {
-            logger.error("configuration rejected; keeping the previous one", metadata: ["reason": "\(error)"])
-            hooks.didReload(old)
-            throw RPCError(code: .failedPrecondition, message: "configuration rejected: \(error)")
-        }
-        server.update(limits: new.limits, allowedUIDs: [.operator: Self.operatorUIDs(new)])
-        var applied = new
-        // Settings needing a restart keep their running values.
-        applied.socketPath = old.socketPath
-        applied.operatorSocketPath = old.operatorSocketPath
-        applied.databasePath = old.databasePath
-        applied.inheritedDescriptors = old.inheritedDescriptors
-        current.withLock { $0 = applied }
-        let restart = ConfigurationKeys.restartOnlyChanges(from: old, to: new)
-        if !restart.isEmpty {
-            logger.warning("some changed settings need a restart", metadata: ["settings": "\(restart.joined(separator: ", "))"])
-        }
-        logger.notice("configuration reloaded", metadata: ["log_level": "\(new.logLevel)"])
-        hooks.didReload(applied)
-        return restart
+        try await control.ask(.reload)
     }
 
     /// Proves the daemon is alive for the watchdog: every event loop runs a task within

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CArgon2
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 import WebProfilesWire
 
@@ -17,7 +18,7 @@ import WebProfilesWire
 /// event loops: when a login storm keeps every core busy hashing, the kernel still runs an
 /// event loop as soon as a call arrives, so `Session/Authorize` keeps its latency. With idle
 /// cores the priority changes nothing.
-public final class PasswordHasher: Sendable {
+public final class PasswordHasher: Service, Sendable {
     private struct State {
         var parameters: Argon2Parameters
         /// A hash of a random password with the same parameters: unknown users are verified
@@ -69,6 +70,13 @@ public final class PasswordHasher: Sendable {
     /// Stops the threads (after the work queued so far).
     public func shutdown() async throws {
         try await pool.shutdownGracefully()
+    }
+
+    /// As a service: keeps the threads until the graceful shutdown (or cancellation), then
+    /// stops them. Started first in the daemon's group, it stops last.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await shutdown()
     }
 
     /// Password jobs waiting for a hashing thread.

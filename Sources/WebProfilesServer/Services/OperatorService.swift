@@ -8,13 +8,15 @@ import WebProfilesWire
 /// `webprofiles.v1.Operator`: customer service, on the operator socket only.
 struct OperatorService {
     let accounts: AccountsService
-    let connectionCount: @Sendable () -> Int
+    let connections: ConnectionRegistry
+    let control: DaemonControl
     let startedAt: ContinuousClock.Instant
 
     func register(in router: inout Router) {
         let accounts = self.accounts
         let store = accounts.store
-        let connectionCount = self.connectionCount
+        let connections = self.connections
+        let control = self.control
         let startedAt = self.startedAt
         router.register(OperatorAPI.createCompany, on: [.operator]) { request, context in
             let name = try TextRules.name(request.name, field: "name", maxLength: 200)
@@ -93,8 +95,11 @@ struct OperatorService {
         router.register(OperatorAPI.stats, on: [.operator]) { _, _ in
             let counts = try await store.counts()
             return StatsResponse(companies: counts.companies, registrations: counts.registrations, activeRegistrations: counts.activeRegistrations,
-                                 liveSessions: counts.sessions, cachedSessions: accounts.cachedSessionCount, connections: connectionCount(),
+                                 liveSessions: counts.sessions, cachedSessions: accounts.cachedSessionCount, connections: connections.count,
                                  uptimeSeconds: (ContinuousClock.now - startedAt).timeInterval, version: webProfilesVersion)
+        }
+        router.register(OperatorAPI.reload, on: [.operator]) { _, _ in
+            ReloadResponse(restartRequired: try await control.ask(.reload))
         }
     }
 

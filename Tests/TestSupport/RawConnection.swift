@@ -5,18 +5,18 @@ import Glibc
 import CBOR
 
 /// A deliberately dumb client on a plain socket, for sending what a real client never would.
-final class RawConnection {
-    struct ReceivedFrame {
-        var kind: UInt8
-        var status: UInt16
-        var streamID: UInt32
-        var payload: [UInt8]
-        var value: CBORValue? { try? CBORDecoder().decode(CBORValue.self, from: payload) }
+public final class RawConnection {
+    public struct ReceivedFrame {
+        public var kind: UInt8
+        public var status: UInt16
+        public var streamID: UInt32
+        public var payload: [UInt8]
+        public var value: CBORValue? { try? CBORDecoder().decode(CBORValue.self, from: payload) }
     }
 
-    let fd: Int32
+    public let fd: Int32
 
-    init(path: String) throws {
+    public init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -38,11 +38,11 @@ final class RawConnection {
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    func send(hex: String) {
+    public func send(hex: String) {
         send(stride(from: 0, to: hex.count, by: 2).map { i in
             let start = hex.index(hex.startIndex, offsetBy: i)
             return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
@@ -50,7 +50,7 @@ final class RawConnection {
     }
 
     /// A valid client HELLO, then the server's HELLO.
-    func handshake(maxFrameBytes: UInt64 = 1 << 20) throws {
+    public func handshake(maxFrameBytes: UInt64 = 1 << 20) throws {
         let payload = try CBOREncoder().encode(CBORValue.textMap([
             "protocol": .text("webprofiles"), "version": .unsigned(1), "peer": .text("raw/1"), "maxFrameBytes": .unsigned(maxFrameBytes),
         ]))
@@ -58,7 +58,7 @@ final class RawConnection {
         guard let hello = readFrame(), hello.kind == 1 else { throw POSIXError(.EPROTO) }
     }
 
-    static func frame(kind: UInt8, status: UInt16 = 0, streamID: UInt32 = 0, payload: [UInt8] = []) -> [UInt8] {
+    public static func frame(kind: UInt8, status: UInt16 = 0, streamID: UInt32 = 0, payload: [UInt8] = []) -> [UInt8] {
         var bytes: [UInt8] = []
         withUnsafeBytes(of: UInt32(8 + payload.count).bigEndian) { bytes += $0 }
         bytes += [kind, 0]
@@ -67,7 +67,7 @@ final class RawConnection {
         return bytes + payload
     }
 
-    static func request(streamID: UInt32, method: String, message: CBORValue, timeoutMillis: UInt64? = nil) -> [UInt8] {
+    public static func request(streamID: UInt32, method: String, message: CBORValue, timeoutMillis: UInt64? = nil) -> [UInt8] {
         var map: [CBORValue.Entry] = [.init(.text("method"), .text(method)), .init(.text("message"), message)]
         if let timeoutMillis { map.append(.init(.text("timeoutMillis"), .unsigned(timeoutMillis))) }
         return frame(kind: 2, streamID: streamID, payload: try! CBOREncoder().encode(CBORValue.map(map)))
@@ -85,7 +85,7 @@ final class RawConnection {
     }
 
     /// The next frame, or nil at end of stream (or after the 5 s receive timeout).
-    func readFrame() -> ReceivedFrame? {
+    public func readFrame() -> ReceivedFrame? {
         guard let header = readExactly(12) else { return nil }
         let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
         let status = UInt16(header[6]) << 8 | UInt16(header[7])
@@ -95,7 +95,7 @@ final class RawConnection {
     }
 
     /// Waits up to `seconds` for a frame; nil if none arrives.
-    func frame(within seconds: Int) -> ReceivedFrame? {
+    public func frame(within seconds: Int) -> ReceivedFrame? {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         defer {
@@ -106,7 +106,7 @@ final class RawConnection {
     }
 
     /// Whether the server closed the connection (reads end of stream).
-    func isClosedByPeer() -> Bool {
+    public func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, 0) == 0
     }

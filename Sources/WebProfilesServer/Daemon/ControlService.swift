@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Carries out what the operator plane asks of the running daemon (``DaemonControl``), and
+/// reloads on SIGHUP, one request at a time, until the graceful shutdown.
+struct ControlService: Service {
+    let control: DaemonControl
+    let reloader: Reloader
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        let (control, reloader, logger) = (self.control, self.reloader, self.logger)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in signals {
+                    logger.info("SIGHUP: reloading the configuration")
+                    _ = try? await control.ask(.reload)
+                }
+            }
+            group.addTask {
+                for await envelope in control.requests {
+                    switch envelope.request {
+                    case .reload:
+                        envelope.reply.resume(with: await Result(catching: { try await reloader.reload() }))
+                    }
+                }
+            }
+            // Requests still waiting when this ends are answered UNAVAILABLE (``DaemonControl/Reply``).
+            try? await gracefulShutdown()
+            control.finish()
+            group.cancelAll()
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -138,9 +138,9 @@ public struct CBORDocument: Sendable {
     }
 
     /// For a document whose root is a map: the number of entries of the map stored under the
-    /// text `key`, and whether all its keys are text strings. Nil when the key is absent or its
-    /// value is not a map. Lets a caller bound a map before decoding it.
-    public func mapShape(underKey key: String) -> (count: Int, textKeysOnly: Bool)? {
+    /// text `key` (tags looked through). Nil when the key is absent or its value is not a map.
+    /// Lets a caller bound a map before decoding it.
+    public func mapCount(underKey key: String) -> Int? {
         guard let root = nodes.first, root.kind == .map else { return nil }
         var child = 1
         while child < Int(root.end) {
@@ -151,13 +151,7 @@ public struct CBORDocument: Sendable {
                 while nodes[mapIndex].kind == .tag { mapIndex += 1 }
                 let value = nodes[mapIndex]
                 guard value.kind == .map else { return nil }
-                var textKeys = true
-                var k = mapIndex + 1
-                while k < Int(value.end) {
-                    if nodes[k].kind != .text { textKeys = false }
-                    k = Int(nodes[Int(nodes[k].end)].end)
-                }
-                return (Int(value.length), textKeys)
+                return Int(value.length)
             }
             child = Int(nodes[valueIndex].end)
         }

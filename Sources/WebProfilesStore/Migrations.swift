@@ -65,7 +65,7 @@ enum Migrations {
                 t.column("after", .text)
             }
         }
-        migrator.registerMigration("v2: storage probe, login throttling, usernames in NFKC") { db in
+        migrator.registerMigration("v2: storage probe, login throttling and attempt times, usernames in NFKC") { db in
             // One row the storage probe rewrites: proof that the database takes writes.
             try db.create(table: "storageProbe") { t in
                 t.primaryKey("id", .integer).check(sql: "id = 1")
@@ -76,8 +76,12 @@ enum Migrations {
                 t.primaryKey("source", .text)
                 t.column("failures", .integer).notNull()
                 t.column("windowStartedAt", .datetime).notNull()
+                t.column("nextAttemptAt", .datetime).notNull()
                 t.column("lastAttemptAt", .datetime).notNull()
             }
+            // When the last failure (or attempt still being checked) was counted: counts older
+            // than a lockout are forgotten.
+            try db.alter(table: "registration") { t in t.add(column: "lastFailedAttemptAt", .datetime) }
             // Usernames were NFC; they are NFKC now (full-width and other compatibility forms fold
             // to their plain letters). A username whose new form is taken keeps its old one.
             let rows = try Row.fetchAll(db, sql: "SELECT id, username FROM registration")

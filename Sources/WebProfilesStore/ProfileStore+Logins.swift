@@ -2,44 +2,66 @@ import Foundation
 import GRDB
 import WebProfilesDomain
 
-/// Where a login attempt comes from, for throttling: the end user's address the portal passes
-/// along, or else the local peer that called.
+/// Where a login attempt comes from, for throttling: the end user's address (the `client-ip`
+/// call metadata a portal passes along), or the local peer that called.
 public struct LoginSource: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// An end user's network address, as the portal saw it.
+        case address
+        /// A local caller, by uid: a portal serving many users is one peer.
+        case peer
+    }
+
+    public let kind: Kind
     public let key: String
-    public init(key: String) { self.key = key }
+
+    /// An end user's address (already validated).
+    public static func address(_ address: String) -> LoginSource { LoginSource(kind: .address, key: "ip:\(address)") }
     /// A local caller, by its uid.
-    public static func peer(uid: UInt32) -> LoginSource { LoginSource(key: "uid:\(uid)") }
+    public static func peer(uid: UInt32) -> LoginSource { LoginSource(kind: .peer, key: "uid:\(uid)") }
+
     public var description: String { key }
 }
 
 /// The rules of failed logins: the lockout of an account, the slowing down of a source.
 public struct LoginPolicy: Sendable, Hashable {
-    /// Consecutive failures that lock an account.
+    /// Failures that lock an account, when each came within ``lockoutDuration`` of the previous one.
     public var lockoutThreshold: Int
-    /// How long a lockout lasts, in seconds.
+    /// How long a lockout lasts, in seconds; failures older than this are forgotten.
     public var lockoutDuration: TimeInterval
-    /// Failures from one source within ``sourceWindow`` before its attempts are slowed down.
-    public var sourceThreshold: Int
+    /// Failures from one address within ``sourceWindow`` before its attempts are spaced out.
+    public var addressThreshold: Int
+    /// The same for one local peer (a portal's uid carries many users' attempts).
+    public var peerThreshold: Int
     /// The window over which a source's failures count, in seconds.
     public var sourceWindow: TimeInterval
-    /// The delay of the first throttled attempt, doubling with each further failure up to ``maxDelay``.
+    /// The spacing of a throttled source's attempts after its first throttled failure, doubling
+    /// with each further failure up to ``maxDelay``.
     public var baseDelay: TimeInterval
     public var maxDelay: TimeInterval
+    /// An attempt that would have to wait longer than this for its turn is refused at once.
+    public var maxWait: TimeInterval
 
-    public init(lockoutThreshold: Int = 5, lockoutDuration: TimeInterval = 900, sourceThreshold: Int = 20, sourceWindow: TimeInterval = 900,
-                baseDelay: TimeInterval = 0.25, maxDelay: TimeInterval = 8) {
+    public init(lockoutThreshold: Int = 5, lockoutDuration: TimeInterval = 900, addressThreshold: Int = 20, peerThreshold: Int = 1000,
+                sourceWindow: TimeInterval = 900, baseDelay: TimeInterval = 0.25, maxDelay: TimeInterval = 8, maxWait: TimeInterval = 30) {
         self.lockoutThreshold = lockoutThreshold
         self.lockoutDuration = lockoutDuration
-        self.sourceThreshold = sourceThreshold
+        self.addressThreshold = addressThreshold
+        self.peerThreshold = peerThreshold
         self.sourceWindow = sourceWindow
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.maxWait = maxWait
     }
 
-    /// The delay of an attempt from a source with `failures` recent failures.
-    public func delay(afterFailures failures: Int) -> TimeInterval {
-        guard failures >= sourceThreshold else { return 0 }
-        let doublings = min(failures - sourceThreshold, 16)
+    func threshold(of source: LoginSource) -> Int {
+        source.kind == .address ? addressThreshold : peerThreshold
+    }
+
+    /// The spacing between attempts of a source with `failures` recent failures, above `threshold`.
+    public func spacing(afterFailures failures: Int, threshold: Int) -> TimeInterval {
+        guard failures >= threshold else { return 0 }
+        let doublings = min(failures - threshold, 16)
         return min(maxDelay, baseDelay * Double(1 << doublings))
     }
 }
@@ -57,22 +79,32 @@ public struct LoginAttempt: Sendable {
     /// The registration the subject names, if any.
     public var registration: RegistrationRecord?
     /// The hash to verify the password against, when the attempt may succeed: the account is
-    /// active, unlocked, and had an attempt left, which this one took. Nil otherwise (unknown,
-    /// pending, revoked, locked, or its attempts all in progress): the caller then verifies
-    /// against a dummy hash, so that every attempt costs the same.
+    /// active, unlocked, and had an attempt left, which this one took (counted as a failure until
+    /// ``ProfileStore/recordLoginSuccess(session:verifiedPasswordHash:upgradedPasswordHash:maxSessions:now:)``
+    /// or ``ProfileStore/releaseLoginAttempt(_:)`` gives it back). Nil otherwise (unknown, pending,
+    /// revoked, locked, or its attempts all taken): the caller then verifies against a dummy hash,
+    /// so that every attempt costs the same.
     public var hashToVerify: String?
-    /// Seconds to wait before verifying: the source has failed too often lately.
-    public var delay: TimeInterval
+    /// When the check may run: later than now when a source has failed too often lately (its
+    /// attempts are spaced out, one turn each, however many run in parallel).
+    public var notBefore: Date
+    /// The attempt was refused before anything: its turn is too far away.
+    public var throttled: Bool
 }
 
 extension ProfileStore {
-    /// Starts a password check: notes the attempt of `source` and, for an account that can log
-    /// in, takes one of its attempts before the lockout (counted as a failure until a success
-    /// gives it back), so that concurrent guesses never get more verifications than the lockout
-    /// threshold. One write every time, whatever the subject.
-    public func beginLogin(_ subject: LoginSubject, source: LoginSource, policy: LoginPolicy, now: Date) async throws -> LoginAttempt {
+    /// Starts a password check: takes the next turn of each source (spacing out the attempts of
+    /// sources that fail too often) and, for an account that can log in, one of its attempts
+    /// before the lockout, so that concurrent guesses never get more verifications than the
+    /// threshold. The same writes every time (a throttle row per source and one more row),
+    /// whatever the subject, so that its timing tells nothing about it.
+    public func beginLogin(_ subject: LoginSubject, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> LoginAttempt {
         try await write { db, _ in
-            let failures = try Self.touchThrottle(db, source: source, policy: policy, now: now, failed: false)
+            var notBefore = now
+            for source in sources {
+                notBefore = max(notBefore, try Self.takeTurn(db, source: source, policy: policy, now: now))
+            }
+            let throttled = notBefore.timeIntervalSince(now) > policy.maxWait
             var registration: RegistrationRecord?
             switch subject {
             case .username(let username):
@@ -81,31 +113,48 @@ extension ProfileStore {
                 registration = try RegistrationRecord.fetchOne(db, key: id)
             }
             var hash: String?
-            if var account = registration, account.status == .active, let passwordHash = account.passwordHash,
-               !account.isLocked(at: now), account.failedAttempts < policy.lockoutThreshold {
-                account.failedAttempts += 1
-                try account.update(db)
-                registration = account
-                hash = passwordHash
+            if !throttled, var account = registration, account.status == .active, let passwordHash = account.passwordHash, !account.isLocked(at: now) {
+                // Failures older than a lockout are forgotten (and so is an attempt never settled).
+                if let last = account.lastFailedAttemptAt, now.timeIntervalSince(last) >= policy.lockoutDuration { account.failedAttempts = 0 }
+                if account.failedAttempts < policy.lockoutThreshold {
+                    account.failedAttempts += 1
+                    account.lastFailedAttemptAt = now
+                    try account.update(db)
+                    registration = account
+                    hash = passwordHash
+                }
             }
-            return LoginAttempt(registration: registration, hashToVerify: hash, delay: policy.delay(afterFailures: failures))
+            if hash == nil {
+                // The row an account's attempt would have written, so that both cost one more page.
+                try db.execute(sql: "INSERT INTO storageProbe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", arguments: [now])
+            }
+            return LoginAttempt(registration: registration, hashToVerify: hash, notBefore: notBefore, throttled: throttled)
         }
     }
 
-    /// Records a failed password check started by ``beginLogin(_:source:policy:now:)``, with its
+    /// Gives back the account's attempt taken by an attempt that could not be checked (the
+    /// verification did not run, or the check was refused for another reason than the password).
+    public func releaseLoginAttempt(_ attempt: LoginAttempt) async throws {
+        guard attempt.hashToVerify != nil, let id = attempt.registration?.id else { return }
+        try await bookkeeping { db in
+            try db.execute(sql: "UPDATE registration SET failedAttempts = failedAttempts - 1 WHERE id = ? AND failedAttempts > 0", arguments: [id])
+        }
+    }
+
+    /// Records a failed password check started by ``beginLogin(_:sources:policy:now:)``, with its
     /// audit event. An attempt that took one of the account's attempts locks the account when it
     /// was the last; an attempt that could not succeed is audited as refused. Returns whether
     /// this failure locked the account.
     @discardableResult
-    public func recordLoginFailure(_ attempt: LoginAttempt, source: LoginSource, policy: LoginPolicy, now: Date) async throws -> Bool {
+    public func recordLoginFailure(_ attempt: LoginAttempt, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> Bool {
         try await write { db, audit in
-            _ = try Self.touchThrottle(db, source: source, policy: policy, now: now, failed: true)
+            for source in sources { try Self.countFailure(db, source: source, policy: policy, now: now) }
             guard let id = attempt.registration?.id, var registration = try RegistrationRecord.fetchOne(db, key: id) else {
                 audit.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil)
                 return false
             }
             guard attempt.hashToVerify != nil else {
-                let reason = registration.status == .active ? "locked" : registration.status.rawValue
+                let reason = attempt.throttled ? "throttled" : registration.status == .active ? "locked" : registration.status.rawValue
                 audit.record(.loginFailed, actor: .anonymous, at: now, company: registration.companyId, target: registration.id,
                              after: ["refused": reason])
                 return false
@@ -154,24 +203,39 @@ extension ProfileStore {
         }
     }
 
-    /// Notes an attempt (and a failure) of `source`; returns its failures in the current window
-    /// before this call.
-    static func touchThrottle(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date, failed: Bool) throws -> Int {
-        var failures = 0
-        var windowStartedAt = now
-        if let row = try Row.fetchOne(db, sql: "SELECT failures, windowStartedAt FROM loginThrottle WHERE source = ?", arguments: [source.key]) {
-            let started: Date = row["windowStartedAt"]
-            if now.timeIntervalSince(started) < policy.sourceWindow {
-                failures = row["failures"]
-                windowStartedAt = started
-            }
+    /// A source's row, with its failures forgotten once the window has passed.
+    private static func throttleRow(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date) throws -> (failures: Int, windowStartedAt: Date, nextAttemptAt: Date) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT failures, windowStartedAt, nextAttemptAt FROM loginThrottle WHERE source = ?", arguments: [source.key]) else {
+            return (0, now, now)
         }
+        let started: Date = row["windowStartedAt"]
+        guard now.timeIntervalSince(started) < policy.sourceWindow else { return (0, now, now) }
+        return (row["failures"], started, row["nextAttemptAt"])
+    }
+
+    private static func saveThrottleRow(_ db: Database, source: LoginSource, failures: Int, windowStartedAt: Date, nextAttemptAt: Date, now: Date) throws {
         try db.execute(sql: """
-            INSERT INTO loginThrottle (source, failures, windowStartedAt, lastAttemptAt) VALUES (?, ?, ?, ?)
+            INSERT INTO loginThrottle (source, failures, windowStartedAt, nextAttemptAt, lastAttemptAt) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, windowStartedAt = excluded.windowStartedAt,
-                lastAttemptAt = excluded.lastAttemptAt
-            """, arguments: [source.key, failures + (failed ? 1 : 0), windowStartedAt, now])
-        return failures
+                nextAttemptAt = excluded.nextAttemptAt, lastAttemptAt = excluded.lastAttemptAt
+            """, arguments: [source.key, failures, windowStartedAt, nextAttemptAt, now])
+    }
+
+    /// Takes `source`'s next turn: now, or, once it has failed too often, the first free slot,
+    /// the following one `spacing` later. Returns when the turn comes.
+    static func takeTurn(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date) throws -> Date {
+        let row = try throttleRow(db, source: source, policy: policy, now: now)
+        let spacing = policy.spacing(afterFailures: row.failures, threshold: policy.threshold(of: source))
+        let turn = spacing > 0 ? max(now, row.nextAttemptAt) : now
+        try saveThrottleRow(db, source: source, failures: row.failures, windowStartedAt: row.windowStartedAt,
+                            nextAttemptAt: turn.addingTimeInterval(spacing), now: now)
+        return turn
+    }
+
+    static func countFailure(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date) throws {
+        let row = try throttleRow(db, source: source, policy: policy, now: now)
+        try saveThrottleRow(db, source: source, failures: row.failures + 1, windowStartedAt: row.windowStartedAt,
+                            nextAttemptAt: max(row.nextAttemptAt, now), now: now)
     }
 
     /// Forgets the throttling of sources quiet for longer than the window (the janitor).

@@ -14,13 +14,17 @@ extension ProfileStore {
         }
     }
 
-    /// Ends one session of `registrationID` (logout or revocation), with its audit event.
-    public func endSession(id: String, registrationID: String, action: AuditAction, actor: AuditActor, now: Date) async throws -> SessionRecord? {
-        try await write { db, audit in
+    /// Ends one session of the caller's registration (its own: a logout; another: a revocation),
+    /// with its audit event. The caller's own session must still exist and its registration be
+    /// active (checked in the transaction), unless it is the one being ended.
+    public func endSession(id: String, caller: SessionActor, action: AuditAction, now: Date) async throws -> SessionRecord? {
+        let registrationID = caller.registrationID
+        return try await write { db, audit in
+            if id != caller.sessionID { _ = try Self.liveActor(db, caller, now: now) }
             guard let session = try SessionRecord.fetchOne(db, key: id), session.registrationId == registrationID else { return nil }
             try session.delete(db)
             let companyID = try String.fetchOne(db, sql: "SELECT companyId FROM registration WHERE id = ?", arguments: [registrationID])
-            audit.record(action, actor: actor, at: now, company: companyID, target: registrationID, after: ["sessionId": id])
+            audit.record(action, actor: .registration(registrationID), at: now, company: companyID, target: registrationID, after: ["sessionId": id])
             return session
         }
     }

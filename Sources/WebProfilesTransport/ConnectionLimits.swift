@@ -25,11 +25,15 @@ public struct ConnectionLimits: Sendable, Hashable {
     public var shutdownGracePeriod: Duration = .seconds(10)
 
     /// Bytes of a partly received frame a connection holds without charging its peer's budget.
-    public static let partialFrameAllowance = 64 << 10
-    /// Answers queued beyond this stop the connection's reading until the client catches up.
-    public static let writeBufferHighWatermark = 1 << 20
+    public static let partialFrameAllowance = 16 << 10
+    /// What a running call holds beyond its payload and parsed tape (its task, its context, its
+    /// logger), charged with them.
+    public static let perCallOverhead = 2048
+    /// Answers queued beyond this stop the connection's reading until the client catches up;
+    /// from there on, everything queued is charged to the peer.
+    public static let writeBufferHighWatermark = 256 << 10
     /// Where reading resumes.
-    public static let writeBufferLowWatermark = 256 << 10
+    public static let writeBufferLowWatermark = 64 << 10
     /// Answers a connection may have queued for a client that is not reading them; beyond, the
     /// connection is closed.
     public static let maxQueuedResponseBytes = 8 << 20

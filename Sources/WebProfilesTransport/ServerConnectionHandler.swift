@@ -36,6 +36,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var frameTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
     private var stallTimer: Scheduled<Void>?
+    private var closeTimer: Scheduled<Void>?
     /// When the last call arrived (the idle timeout counts from it); PINGs do not move it.
     private var lastCallAt: NIODeadline = .uptimeNanoseconds(0)
     private var sawCallInBurst = false
@@ -43,6 +44,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// Bytes charged to the peer for a frame received in part, and for answers it does not read.
     private var partialFrameCharge = 0
     private var queuedAnswerCharge = 0
+    /// The largest frame read since the decoder's buffer was last empty: the buffer keeps at
+    /// least that capacity while any byte of a next frame waits in it.
+    private var largestFrameSinceEmpty = 0
+    /// Closing once the answers already written have gone out.
+    private var closing = false
 
     init(dispatcher: any CallDispatcher, limits: ConnectionLimits, peer: PeerCredentials, listener: ListenerKind,
          budgets: PeerBudgets, serverPeerName: String, logger: Logger) {
@@ -86,9 +92,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         frameTimer?.cancel()
         idleTimer?.cancel()
         stallTimer?.cancel()
+        closeTimer?.cancel()
         frameTimer = nil
         idleTimer = nil
         stallTimer = nil
+        closeTimer = nil
         budgets.release(uid: peer.uid, bytes: partialFrameCharge + queuedAnswerCharge)
         partialFrameCharge = 0
         queuedAnswerCharge = 0
@@ -102,6 +110,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         do {
             try processor.process(buffer: unwrapInboundIn(data)) { frame in
                 completedFrame = true
+                self.largestFrameSinceEmpty = max(self.largestFrameSinceEmpty, Frame.headerBytes + frame.payload.readableBytes)
                 self.handle(frame, context: context)
             }
         } catch let error as FrameError {
@@ -115,11 +124,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             // A frame has started arriving: it must complete within the frame timeout, counted
             // from the last frame that completed; beyond a small allowance it is charged to the peer.
             if completedFrame || frameTimer == nil { armFrameTimer(context: context) }
-            guard chargePartialFrame(bytes: unprocessed) else {
+            guard chargePartialFrame(bytes: max(unprocessed, largestFrameSinceEmpty)) else {
                 return goAway(context: context, status: .resourceExhausted,
                               message: "your connections hold more than \(limits.maxBufferedBytesPerPeer) bytes", close: true)
             }
         } else {
+            largestFrameSinceEmpty = 0
             _ = chargePartialFrame(bytes: 0)
             if machine.phase != .awaitingHello {
                 // Still waiting for HELLO keeps the connect-time deadline.
@@ -224,7 +234,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let heldBytes: Int
         do {
             let request = try RequestParser.parse(frame.payload)
-            heldBytes = request.document.retainedBytes
+            heldBytes = request.document.retainedBytes + ConnectionLimits.perCallOverhead
             let deadline = request.header.timeoutMillis.map { context.eventLoop.now + .milliseconds(Int64(clamping: $0)) }
             if let deadline, deadline <= context.eventLoop.now {
                 // Already late: answered without running anything.
@@ -273,10 +283,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 handler.flushIfNeeded(context: context)
             }
         }
-        if !machine.attach(resources, streamID: streamID, token: token) {
-            resources.task?.cancel()
-            resources.timeout?.cancel()
-        }
+        // The task answers on this event loop, so the call is still open here.
+        let attached = machine.attach(resources, streamID: streamID, token: token)
+        assert(attached, "a call was answered before its task was attached")
     }
 
     /// Answers a call once: the first of completion, cancellation and deadline wins.
@@ -317,13 +326,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             logger.info("dropping a client that does not read its answers", metadata: ["queued_bytes": "\(queued)"])
             return close(context: context)
         }
-        let wanted = max(0, queued - ConnectionLimits.writeBufferHighWatermark)
-        if wanted > queuedAnswerCharge {
-            guard budgets.charge(uid: peer.uid, bytes: wanted - queuedAnswerCharge) else {
+        // Everything queued counts once the client has stopped taking answers.
+        if queued > queuedAnswerCharge {
+            guard budgets.charge(uid: peer.uid, bytes: queued - queuedAnswerCharge) else {
                 logger.info("dropping a client that does not read its answers: its peer's budget is spent")
                 return close(context: context)
             }
-            queuedAnswerCharge = wanted
+            queuedAnswerCharge = queued
         }
     }
 
@@ -352,8 +361,24 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// A draining (or half-closed) connection whose calls are all answered closes once those
+    /// answers have gone out; a client that does not take them is dropped by the stall timer.
     private func closeIfDrained(context: ChannelHandlerContext) {
-        if machine.isDrained { close(context: context) }
+        guard machine.isDrained, !closing else { return }
+        closing = true
+        needsFlush = false
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: written)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in
+            let (handler, context) = loopBound.value
+            handler.close(context: context)
+        }
+        // However the client behaves, the connection is gone within the frame timeout.
+        closeTimer = context.eventLoop.scheduleTask(in: TimeAmount(limits.frameTimeout)) {
+            let (handler, context) = loopBound.value
+            handler.close(context: context)
+        }
     }
 
     // MARK: Budget
@@ -400,7 +425,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if due > context.eventLoop.now {
             return armIdleTimer(context: context, at: due)
         }
-        guard machine.mayCloseAsIdle, processor.unprocessedBytes == 0 else {
+        // A frame received in part does not count as activity: only calls do.
+        guard machine.mayCloseAsIdle else {
             // Calls still owe their answers: look again one idle period later.
             return armIdleTimer(context: context, at: context.eventLoop.now + idle)
         }

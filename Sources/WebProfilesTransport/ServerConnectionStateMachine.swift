@@ -47,9 +47,6 @@ struct ServerConnectionStateMachine<CallResources> {
         self.limits = limits
     }
 
-    /// Calls that still owe their answer.
-    var openCallCount: Int { open.count }
-
     /// Whether the connection is draining and every call is answered: time to close.
     var isDrained: Bool { phase == .draining && open.isEmpty }
 

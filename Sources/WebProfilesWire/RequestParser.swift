@@ -19,12 +19,10 @@ public enum RequestParser {
         } catch {
             throw RPCError(code: .invalidArgument, message: "undecodable request: \(error.message)")
         }
-        // Bound the metadata map (tagged or not) before decoding it.
-        if let shape = document.mapShape(underKey: "metadata") {
-            guard shape.count <= Metadata.maxEntries else {
-                throw RPCError(code: .invalidArgument, message: "metadata has \(shape.count) entries; at most \(Metadata.maxEntries) are allowed")
-            }
-            guard shape.textKeysOnly else { throw RPCError(code: .invalidArgument, message: "metadata keys must be text strings") }
+        // Bound the metadata map (tagged or not) before decoding it; its keys are text (the
+        // parser refuses any other key).
+        if let count = document.mapCount(underKey: "metadata"), count > Metadata.maxEntries {
+            throw RPCError(code: .invalidArgument, message: "metadata has \(count) entries; at most \(Metadata.maxEntries) are allowed")
         }
         let header: RequestHeader
         do {

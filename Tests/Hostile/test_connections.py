@@ -33,6 +33,29 @@ def test_pings_alone_do_not_keep_a_connection_open(daemon_factory):
     assert closed_after is not None and closed_after < 3
 
 
+def test_pings_with_a_partial_frame_do_not_keep_a_connection_open(daemon_factory):
+    d = daemon_factory(*FAST_HASHING, "--idle-timeout", "1")
+    c = d.connect()
+    ping = frame(PING, b"12345678")
+    c.send_raw(ping[:1])
+    started = time.perf_counter()
+    closed_after = None
+    while time.perf_counter() - started < 8:
+        try:
+            # The rest of the pending PING and the first byte of the next one.
+            c.send_raw(ping[1:] + ping[:1])
+            reply = c.read_frame()
+        except OSError:
+            reply = None
+        if reply is None or reply.kind == GOAWAY:
+            closed_after = time.perf_counter() - started
+            break
+        time.sleep(0.2)
+    figure("PINGs sent with a byte of the next one pending, idle timeout 1 s: closed after",
+           "never (8 s)" if closed_after is None else f"{closed_after:.2f} s")
+    assert closed_after is not None and closed_after < 3
+
+
 def test_per_peer_connection_limit_keeps_the_operator_socket_and_others_working(daemon_factory):
     d = daemon_factory(*FAST_HASHING, "--max-connections-per-peer", "40")
     conns = []
@@ -117,6 +140,27 @@ def test_a_client_that_never_reads_is_dropped_and_others_are_served(daemon_facto
     assert dropped_after is not None
     s.close()
     assert d.health()["status"] == "serving"
+
+
+def test_a_half_closed_client_gets_every_byte_of_large_answers(daemon_factory):
+    d = daemon_factory(*FAST_HASHING)
+    company = Company(d)
+    for i in range(200):
+        company.register(f"user{i:03d}", activate=False)
+    c = d.connect()
+    ids = [c.start_call("webprofiles.v1.Profiles/ListRegistrations", {"pageSize": 500},
+                        metadata={"authorization": "Bearer " + company.rep_token}) for _ in range(10)]
+    c.sock.shutdown(socket.SHUT_WR)
+    sizes = {}
+    while True:
+        f = c.read_frame()
+        if f is None:
+            break
+        if f.kind == RESPONSE:
+            assert f.status_name == "OK"
+            sizes[f.stream_id] = len(f.value["message"]["registrations"])
+    figure("10 listings of 201 registrations then a half-close: complete answers", f"{len(sizes)} of 10")
+    assert sorted(sizes) == ids and set(sizes.values()) == {201}
 
 
 def test_a_half_closed_client_gets_every_answer(daemon_factory):

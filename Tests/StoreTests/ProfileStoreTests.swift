@@ -142,8 +142,8 @@ struct ProfileStoreTests {
 
     /// A failed login of `subject`: the attempt, then its failure. Returns whether it locked.
     func failedLogin(_ subject: LoginSubject, at time: Date? = nil) async throws -> (attempt: LoginAttempt, locked: Bool) {
-        let attempt = try await store.beginLogin(subject, source: source, policy: policy, now: time ?? now)
-        return (attempt, try await store.recordLoginFailure(attempt, source: source, policy: policy, now: time ?? now))
+        let attempt = try await store.beginLogin(subject, sources: [source], policy: policy, now: time ?? now)
+        return (attempt, try await store.recordLoginFailure(attempt, sources: [source], policy: policy, now: time ?? now))
     }
 
     @Test func lockoutCountsAndResets() async throws {
@@ -163,10 +163,10 @@ struct ProfileStoreTests {
         let (_, rep) = try await company()
         // Every attempt is started before any is finished, as a burst of guesses would be.
         var attempts: [LoginAttempt] = []
-        for _ in 0..<20 { attempts.append(try await store.beginLogin(.registration(rep), source: source, policy: policy, now: now)) }
+        for _ in 0..<20 { attempts.append(try await store.beginLogin(.registration(rep), sources: [source], policy: policy, now: now)) }
         #expect(attempts.filter { $0.hashToVerify != nil }.count == policy.lockoutThreshold)
         var locks = 0
-        for attempt in attempts where try await store.recordLoginFailure(attempt, source: source, policy: policy, now: now) { locks += 1 }
+        for attempt in attempts where try await store.recordLoginFailure(attempt, sources: [source], policy: policy, now: now) { locks += 1 }
         #expect(locks == 1)
         #expect(try await store.registration(id: rep)?.isLocked(at: now) == true)
     }
@@ -174,7 +174,7 @@ struct ProfileStoreTests {
     @Test func aSuccessGivesTheAttemptsBack() async throws {
         let (_, rep) = try await company()
         for _ in 0..<3 { _ = try await failedLogin(.registration(rep)) }
-        let attempt = try await store.beginLogin(.registration(rep), source: source, policy: policy, now: now)
+        let attempt = try await store.beginLogin(.registration(rep), sources: [source], policy: policy, now: now)
         #expect(try await store.registration(id: rep)?.failedAttempts == 4)
         let session = SessionRecord(id: "s", registrationId: rep, tokenHash: "h", createdAt: now, expiresAt: now.addingTimeInterval(60), lastSeenAt: now)
         _ = try await store.recordLoginSuccess(session: session, verifiedPasswordHash: try #require(attempt.hashToVerify), maxSessions: 10, now: now)
@@ -194,18 +194,53 @@ struct ProfileStoreTests {
         #expect(last?.action == .loginFailed && last?.targetRegistrationId == rep && last?.after == #"{"refused":"locked"}"#)
     }
 
-    @Test func aSourceFailingTooOftenIsSlowedDown() async throws {
-        let throttled = LoginPolicy(lockoutThreshold: 5, lockoutDuration: 900, sourceThreshold: 3, sourceWindow: 60, baseDelay: 0.5, maxDelay: 2)
-        var delays: [TimeInterval] = []
-        for i in 0..<7 {
-            let attempt = try await store.beginLogin(.username(try Username("nobody\(i)")), source: source, policy: throttled, now: now)
-            delays.append(attempt.delay)
-            try await store.recordLoginFailure(attempt, source: source, policy: throttled, now: now)
+    @Test func aSourceFailingTooOftenIsSpacedOutHoweverManyRunAtOnce() async throws {
+        let throttled = LoginPolicy(lockoutThreshold: 5, lockoutDuration: 900, peerThreshold: 3, sourceWindow: 60, baseDelay: 0.5, maxDelay: 2, maxWait: 3)
+        var turns: [TimeInterval] = []
+        var refused: [Bool] = []
+        for i in 0..<8 {
+            let attempt = try await store.beginLogin(.username(try Username("nobody\(i)")), sources: [source], policy: throttled, now: now)
+            turns.append(attempt.notBefore.timeIntervalSince(now))
+            refused.append(attempt.throttled)
+            try await store.recordLoginFailure(attempt, sources: [source], policy: throttled, now: now)
         }
-        #expect(delays == [0, 0, 0, 0.5, 1, 2, 2])
+        // All at the same instant, as a parallel spray would be: each takes the next turn.
+        #expect(turns == [0, 0, 0, 0, 0.5, 1.5, 3.5, 5.5])
+        #expect(refused == [false, false, false, false, false, false, true, true])
         // Another source is not slowed down, and the window forgets.
-        #expect(try await store.beginLogin(.username(nil), source: .peer(uid: 7), policy: throttled, now: now).delay == 0)
-        #expect(try await store.beginLogin(.username(nil), source: source, policy: throttled, now: now.addingTimeInterval(61)).delay == 0)
+        #expect(try await store.beginLogin(.username(nil), sources: [.peer(uid: 7)], policy: throttled, now: now).notBefore == now)
+        let later = now.addingTimeInterval(61)
+        #expect(try await store.beginLogin(.username(nil), sources: [source], policy: throttled, now: later).notBefore == later)
+    }
+
+    @Test func anAddressIsThrottledSoonerThanAPeer() async throws {
+        let policy = LoginPolicy(addressThreshold: 2, peerThreshold: 100, baseDelay: 1)
+        let sources: [LoginSource] = [.address("192.0.2.7"), source]
+        for _ in 0..<2 {
+            let attempt = try await store.beginLogin(.username(nil), sources: sources, policy: policy, now: now)
+            try await store.recordLoginFailure(attempt, sources: sources, policy: policy, now: now)
+        }
+        _ = try await store.beginLogin(.username(nil), sources: sources, policy: policy, now: now)
+        #expect(try await store.beginLogin(.username(nil), sources: sources, policy: policy, now: now).notBefore > now)
+        // The same peer for another end user's address is not slowed down.
+        #expect(try await store.beginLogin(.username(nil), sources: [.address("192.0.2.8"), source], policy: policy, now: now).notBefore == now)
+    }
+
+    @Test func anAttemptNeverSettledIsForgottenAfterALockout() async throws {
+        let (_, rep) = try await company()
+        // Five attempts started and never finished (the daemon died, say).
+        for _ in 0..<5 { _ = try await store.beginLogin(.registration(rep), sources: [source], policy: policy, now: now) }
+        #expect(try await store.beginLogin(.registration(rep), sources: [source], policy: policy, now: now).hashToVerify == nil)
+        let later = now.addingTimeInterval(policy.lockoutDuration)
+        #expect(try await store.beginLogin(.registration(rep), sources: [source], policy: policy, now: later).hashToVerify != nil)
+    }
+
+    @Test func aReleasedAttemptIsGivenBack() async throws {
+        let (_, rep) = try await company()
+        let attempt = try await store.beginLogin(.registration(rep), sources: [source], policy: policy, now: now)
+        #expect(try await store.registration(id: rep)?.failedAttempts == 1)
+        try await store.releaseLoginAttempt(attempt)
+        #expect(try await store.registration(id: rep)?.failedAttempts == 0)
     }
 
     @Test func writesRecheckTheSessionInTheirTransaction() async throws {

@@ -59,18 +59,41 @@ public final class AccountsService: Sendable {
     /// a dummy hash when the attempt cannot succeed) and one audited write. So neither the answer
     /// nor its timing tells whether the username exists, nor, during a lockout, whether the
     /// password was right. A username that cannot be valid is refused at once.
-    func login(username input: String, password: String, source: LoginSource, peer: UInt32) async throws -> (LoginResponse, CachedPrincipal) {
+    func login(username input: String, password: String, sources: [LoginSource], peer: UInt32) async throws -> (LoginResponse, CachedPrincipal) {
         guard input.utf8.count <= Username.maxInputBytes else { throw Self.loginFailed }
         let username = try? Username(input)
+        let ticket = try hasher.admit(peer: peer)
+        defer { ticket.release() }
         let policy = loginPolicy
-        let attempt = try await store.beginLogin(.username(username), source: source, policy: policy, now: now())
-        if attempt.delay > 0 { try await Task.sleep(for: .seconds(attempt.delay)) }
-        let passwordFits = password.utf8.count <= PasswordPolicy.maximumBytes
-        let verified = try await hasher.verify(passwordFits ? password : "", encoded: attempt.hashToVerify, peer: peer)
+        let attempt = try await store.beginLogin(.username(username), sources: sources, policy: policy, now: now())
+        // From here the attempt is settled whatever becomes of the call (a cancellation or a
+        // deadline does not reach this task): verified and recorded, or given back.
+        return try await Task {
+            try await self.finishLogin(attempt, password: password, sources: sources, policy: policy, peer: peer)
+        }.value
+    }
+
+    private func finishLogin(_ attempt: LoginAttempt, password: String, sources: [LoginSource], policy: LoginPolicy,
+                             peer: UInt32) async throws -> (LoginResponse, CachedPrincipal) {
+        guard !attempt.throttled else {
+            try await store.recordLoginFailure(attempt, sources: [], policy: policy, now: now())
+            throw Self.throttled(until: attempt.notBefore, now: now())
+        }
+        let verified: Bool
+        do {
+            try await waitForTurn(attempt)
+            let passwordFits = password.utf8.count <= PasswordPolicy.maximumBytes
+            verified = try await hasher.verify(passwordFits ? password : "", encoded: attempt.hashToVerify,
+                                               costLike: attempt.registration?.passwordHash, peer: peer) && passwordFits
+        } catch {
+            // The check did not run: the attempt is not a failure.
+            try? await store.releaseLoginAttempt(attempt)
+            throw error
+        }
         // Timestamps after the (possibly queued) verification.
         let now = self.now()
-        guard let registration = attempt.registration, let verifiedHash = attempt.hashToVerify, verified, passwordFits else {
-            if try await store.recordLoginFailure(attempt, source: source, policy: policy, now: now), let id = attempt.registration?.id {
+        guard let registration = attempt.registration, let verifiedHash = attempt.hashToVerify, verified else {
+            if try await store.recordLoginFailure(attempt, sources: sources, policy: policy, now: now), let id = attempt.registration?.id {
                 cache.invalidatePrincipal(id)
             }
             throw Self.loginFailed
@@ -78,7 +101,7 @@ public final class AccountsService: Sendable {
         // Hashes made with other parameters than today's are upgraded on a successful login.
         var upgradedHash: String?
         if Argon2Parameters.parse(encoded: verifiedHash) != hasher.parameters {
-            upgradedHash = try await hasher.hash(password, peer: peer)
+            upgradedHash = try? await hasher.hash(password, peer: peer)
         }
         let token = Secrets.newSessionToken()
         let session = SessionRecord(id: ProfileStore.newPublicID(), registrationId: registration.id, tokenHash: Secrets.sha256Hex(token),
@@ -101,8 +124,20 @@ public final class AccountsService: Sendable {
         return (response, principal)
     }
 
+    /// Waits until the attempt's sources may try again.
+    private func waitForTurn(_ attempt: LoginAttempt) async throws {
+        let wait = attempt.notBefore.timeIntervalSince(now())
+        if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+    }
+
+    static func throttled(until turn: Date, now: Date) -> RPCError {
+        RPCError(code: .resourceExhausted, message: "too many failed password checks from here; try again in \(max(1, Int(turn.timeIntervalSince(now).rounded(.up)))) s")
+    }
+
     /// Sets the first password with an activation code.
     func activate(code: String, password: String, peer: UInt32) async throws -> CachedPrincipal {
+        let ticket = try hasher.admit(peer: peer)
+        defer { ticket.release() }
         let now = self.now()
         let invalid = RPCError(code: .unauthenticated, message: "invalid or expired activation code")
         guard Secrets.looksLikeActivationCode(code) else { throw invalid }
@@ -118,23 +153,53 @@ public final class AccountsService: Sendable {
 
     /// Changes the caller's password after checking the current one, which counts towards the
     /// lockout like a login.
-    func changePassword(session: AuthenticatedSession, current: String, new: String, source: LoginSource, peer: UInt32) async throws {
+    func changePassword(session: AuthenticatedSession, current: String, new: String, sources: [LoginSource], peer: UInt32) async throws {
+        // The new password is checked first: refusing it must not cost an attempt.
+        try configuration.passwordPolicy.check(new, username: session.principal.principal.username, field: "newPassword")
+        let ticket = try hasher.admit(peer: peer)
+        defer { ticket.release() }
         let policy = loginPolicy
-        let attempt = try await store.beginLogin(.registration(session.principal.registrationID), source: source, policy: policy, now: now())
-        guard let registration = attempt.registration, registration.status == .active else { throw SessionInterceptor.unauthenticated }
-        if attempt.delay > 0 { try await Task.sleep(for: .seconds(attempt.delay)) }
-        let fits = current.utf8.count <= PasswordPolicy.maximumBytes
-        let verified = try await hasher.verify(fits ? current : "", encoded: attempt.hashToVerify, peer: peer)
-        guard verified, fits, let verifiedHash = attempt.hashToVerify else {
-            if try await store.recordLoginFailure(attempt, source: source, policy: policy, now: self.now()) {
+        let attempt = try await store.beginLogin(.registration(session.principal.registrationID), sources: sources, policy: policy, now: now())
+        try await Task {
+            try await self.finishPasswordChange(attempt, session: session, current: current, new: new, sources: sources, policy: policy, peer: peer)
+        }.value
+    }
+
+    private func finishPasswordChange(_ attempt: LoginAttempt, session: AuthenticatedSession, current: String, new: String,
+                                      sources: [LoginSource], policy: LoginPolicy, peer: UInt32) async throws {
+        guard let registration = attempt.registration, registration.status == .active else {
+            try? await store.releaseLoginAttempt(attempt)
+            throw SessionInterceptor.unauthenticated
+        }
+        guard !attempt.throttled else {
+            try await store.recordLoginFailure(attempt, sources: [], policy: policy, now: now())
+            throw Self.throttled(until: attempt.notBefore, now: now())
+        }
+        let verified: Bool
+        let hash: String
+        do {
+            try await waitForTurn(attempt)
+            let fits = current.utf8.count <= PasswordPolicy.maximumBytes
+            verified = try await hasher.verify(fits ? current : "", encoded: attempt.hashToVerify, costLike: registration.passwordHash, peer: peer) && fits
+            hash = verified ? try await hasher.hash(new, peer: peer) : ""
+        } catch {
+            try? await store.releaseLoginAttempt(attempt)
+            throw error
+        }
+        guard verified, let verifiedHash = attempt.hashToVerify else {
+            if try await store.recordLoginFailure(attempt, sources: sources, policy: policy, now: self.now()) {
                 cache.invalidatePrincipal(registration.id)
             }
             throw RPCError.invalidArgument(field: "currentPassword", "is not the current password")
         }
-        try configuration.passwordPolicy.check(new, username: registration.username, field: "newPassword")
-        let hash = try await hasher.hash(new, peer: peer)
-        let ended = try await store.changePassword(registrationID: registration.id, verifiedPasswordHash: verifiedHash, passwordHash: hash,
+        let ended: [SessionRecord]
+        do {
+            ended = try await store.changePassword(registrationID: registration.id, verifiedPasswordHash: verifiedHash, passwordHash: hash,
                                                    keepSessionID: session.sessionID, now: self.now())
+        } catch {
+            try? await store.releaseLoginAttempt(attempt)
+            throw error
+        }
         cache.removeSessions(tokenHashes: ended.map(\.tokenHash))
     }
 
@@ -164,8 +229,8 @@ public final class AccountsService: Sendable {
     }
 
     func endSession(id: String, of session: AuthenticatedSession, action: AuditAction) async throws -> Bool {
-        let ended = try await store.endSession(id: id, registrationID: session.principal.registrationID, action: action,
-                                               actor: .registration(session.principal.registrationID), now: now())
+        let ended = try await store.endSession(id: id, caller: SessionActor(registrationID: session.principal.registrationID, sessionID: session.sessionID),
+                                               action: action, now: now())
         // The caller's own session is forgotten in memory even if its row were already gone.
         if id == session.sessionID { cache.removeSessions(tokenHashes: [session.tokenHash]) }
         guard let ended else { return false }

@@ -1,10 +1,8 @@
 import Synchronization
 
 /// Password-hashing jobs waiting for a hashing thread: one queue per peer, served round-robin,
-/// so that a peer flooding logins waits behind itself and never in front of the others.
-///
-/// Bounded twice: at most `maxWaiting` jobs in all, and at most `maxWaitingPerPeer` of one peer;
-/// beyond either, ``enqueue(peer:_:)`` refuses.
+/// so that a peer flooding logins waits behind itself and never in front of the others. Its
+/// length is bounded by the ``HashingAdmission`` every check passes first.
 final class HashingQueue: Sendable {
     /// A waiting job: `run` on a hashing thread, or `cancel` if its caller gave up first.
     struct Job: Sendable {
@@ -34,21 +32,15 @@ final class HashingQueue: Sendable {
     }
 
     private let state = Mutex(State())
-    let maxWaiting: Int
-    let maxWaitingPerPeer: Int
 
-    init(maxWaiting: Int, maxWaitingPerPeer: Int) {
-        self.maxWaiting = maxWaiting
-        self.maxWaitingPerPeer = maxWaitingPerPeer
-    }
+    init() {}
 
     /// Jobs waiting now.
     var waiting: Int { state.withLock { $0.waiting } }
 
-    /// Queues `job` for `peer`; returns its id, or nil when the queue or the peer's share is full.
-    func enqueue(peer: UInt32, _ job: Job) -> UInt64? {
+    /// Queues `job` for `peer`; returns its id.
+    func enqueue(peer: UInt32, _ job: Job) -> UInt64 {
         state.withLock { state in
-            guard state.waiting < maxWaiting, (state.queues[peer]?.count ?? 0) < maxWaitingPerPeer else { return nil }
             state.nextID &+= 1
             if state.queues[peer] == nil {
                 state.queues[peer] = []

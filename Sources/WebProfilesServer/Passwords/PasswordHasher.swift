@@ -10,9 +10,10 @@ import WebProfilesWire
 /// Argon2id hashing and verification (libargon2), on a bounded pool of threads of its own so a
 /// login storm never stalls the event loops or other calls.
 ///
-/// Jobs wait in a ``HashingQueue``: one queue per peer uid, served in turn, at most
-/// 64 × threads jobs waiting and a quarter of them from one peer; beyond, RESOURCE_EXHAUSTED.
-/// A caller that gives up (cancellation, deadline) takes its job out of the queue.
+/// A password check first takes a place in the ``HashingAdmission`` (``admit(peer:)``): at most
+/// 64 × threads checks in progress, a quarter of them from one peer uid, a peer with none always
+/// let in; beyond, RESOURCE_EXHAUSTED. Its jobs then wait in a ``HashingQueue``: one queue per
+/// peer, served in turn. A caller that gives up (cancellation, deadline) takes its job out.
 ///
 /// The pool's threads run at a lower scheduling priority (nice +``hashingNiceness``) than the
 /// event loops: when a login storm keeps every core busy hashing, the kernel still runs an
@@ -21,14 +22,19 @@ import WebProfilesWire
 public final class PasswordHasher: Service, Sendable {
     private struct State {
         var parameters: Argon2Parameters
-        /// A hash of a random password with the same parameters: unknown users are verified
-        /// against it, so every failed login costs the same.
-        var dummyHash: String
+        /// Hashes of random passwords, by parameters: an attempt that cannot succeed is verified
+        /// against the one matching the account's own hash (today's for unknown users), so that
+        /// it costs what a real verification costs.
+        var dummyHashes: [Argon2Parameters: String]
     }
+
+    /// Parameter sets with a dummy hash kept (today's, and older ones stored hashes still use).
+    static let maxDummyHashes = 4
 
     private let pool: NIOThreadPool
     private let state: Mutex<State>
-    private let queue: HashingQueue
+    private let queue = HashingQueue()
+    private let admission: HashingAdmission
 
     /// The parameters of new hashes.
     public var parameters: Argon2Parameters { state.withLock { $0.parameters } }
@@ -44,9 +50,9 @@ public final class PasswordHasher: Service, Sendable {
         }
         self.pool = NIOThreadPool(numberOfThreads: max(1, threads))
         self.pool.start()
-        let maxWaiting = max(1, threads) * 64
-        self.queue = HashingQueue(maxWaiting: maxWaiting, maxWaitingPerPeer: max(1, maxWaiting / 4))
-        self.state = Mutex(State(parameters: parameters, dummyHash: try Self.hashNow(Self.randomPassword(), parameters: parameters)))
+        let maxTotal = max(1, threads) * 64
+        self.admission = HashingAdmission(maxTotal: maxTotal, maxPerPeer: max(1, maxTotal / 4))
+        self.state = Mutex(State(parameters: parameters, dummyHashes: [parameters: try Self.hashNow(Self.randomPassword(), parameters: parameters)]))
     }
 
     /// Switches to new parameters (a reload); existing hashes keep verifying with their own.
@@ -59,7 +65,10 @@ public final class PasswordHasher: Service, Sendable {
             Self.lowerPoolThreadPriority()
             return try Self.hashNow(Self.randomPassword(), parameters: parameters)
         }
-        state.withLock { $0 = State(parameters: parameters, dummyHash: dummy) }
+        state.withLock { state in
+            state.parameters = parameters
+            state.dummyHashes[parameters] = dummy
+        }
     }
 
     private static func randomPassword() -> String {
@@ -79,8 +88,11 @@ public final class PasswordHasher: Service, Sendable {
         try await shutdown()
     }
 
-    /// Password jobs waiting for a hashing thread.
-    public var waitingJobs: Int { queue.waiting }
+    /// Takes a place for one password check of `peer`, held from the check's first write to its
+    /// last; RESOURCE_EXHAUSTED when `peer` (or everyone) has too many in progress.
+    func admit(peer: UInt32) throws(RPCError) -> HashingAdmission.Ticket {
+        try admission.admit(peer: peer)
+    }
 
     /// Hashes `password` into the standard encoded form, on a hashing thread, in `peer`'s turn.
     public func hash(_ password: String, peer: UInt32) async throws -> String {
@@ -88,11 +100,17 @@ public final class PasswordHasher: Service, Sendable {
         return try await run(peer: peer) { try Self.hashNow(password, parameters: parameters) }
     }
 
-    /// Verifies `password` against `encoded` (or, when nil, against the dummy hash, returning
-    /// false), in `peer`'s turn. A stored hash whose parameters are out of bounds is not verified
-    /// and fails.
-    public func verify(_ password: String, encoded: String?, peer: UInt32) async throws -> Bool {
-        let target = encoded ?? state.withLock { $0.dummyHash }
+    /// Verifies `password` against `encoded`, in `peer`'s turn. When `encoded` is nil (the
+    /// attempt cannot succeed) it verifies against a dummy hash with the parameters of
+    /// `costLike` (the account's own hash, if there is one) and returns false. A stored hash
+    /// whose parameters are out of bounds is not verified and fails.
+    public func verify(_ password: String, encoded: String?, costLike: String? = nil, peer: UInt32) async throws -> Bool {
+        let target: String
+        if let encoded {
+            target = encoded
+        } else {
+            target = try await dummyHash(like: costLike.flatMap(Argon2Parameters.parse(encoded:)), peer: peer)
+        }
         let dummy = encoded == nil
         return try await run(peer: peer) {
             guard let stored = Argon2Parameters.parse(encoded: target), stored.isWithinBounds else { return false }
@@ -101,7 +119,22 @@ public final class PasswordHasher: Service, Sendable {
         }
     }
 
-    static let busy = RPCError(code: .resourceExhausted, message: "too many password checks in progress; try again shortly")
+    /// A dummy hash with `parameters` (today's when nil or out of bounds), made once per set.
+    private func dummyHash(like parameters: Argon2Parameters?, peer: UInt32) async throws -> String {
+        let (wanted, known) = state.withLock { state -> (Argon2Parameters, String?) in
+            let wanted = parameters.flatMap { $0.isWithinBounds ? $0 : nil } ?? state.parameters
+            return (wanted, state.dummyHashes[wanted])
+        }
+        if let known { return known }
+        let made = try await run(peer: peer) { try Self.hashNow(Self.randomPassword(), parameters: wanted) }
+        return state.withLock { state in
+            if state.dummyHashes.count >= Self.maxDummyHashes, let old = state.dummyHashes.keys.first(where: { $0 != state.parameters }) {
+                state.dummyHashes.removeValue(forKey: old)
+            }
+            state.dummyHashes[wanted] = made
+            return made
+        }
+    }
 
     /// Runs `body` on a hashing thread when `peer`'s turn comes; a cancelled caller leaves the queue.
     private func run<T: Sendable>(peer: UInt32, _ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -116,9 +149,7 @@ public final class PasswordHasher: Service, Sendable {
                     },
                     cancel: { continuation.resume(throwing: CancellationError()) }
                 )
-                guard let id = queue.enqueue(peer: peer, job) else {
-                    return continuation.resume(throwing: Self.busy)
-                }
+                let id = queue.enqueue(peer: peer, job)
                 let cancelled = ticket.withLock { ticket in
                     ticket.id = id
                     return ticket.cancelled

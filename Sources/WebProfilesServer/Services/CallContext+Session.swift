@@ -24,8 +24,13 @@ extension CallContext {
         SessionActor(registrationID: session.principal.registrationID, sessionID: session.sessionID)
     }
 
-    /// Where a login or password check comes from, for throttling: the local peer.
-    var loginSource: LoginSource { .peer(uid: peer.uid) }
+    /// Where a password check comes from, for throttling: the end user's address when the portal
+    /// passes it (`client-ip` metadata), and the local peer.
+    func loginSources() throws(RPCError) -> [LoginSource] {
+        var sources: [LoginSource] = [.peer(uid: peer.uid)]
+        if let address = try ClientAddress.from(metadata) { sources.insert(.address(address), at: 0) }
+        return sources
+    }
 
     /// The audit actor for operator-plane calls.
     var operatorActor: AuditActor { .operator(uid: peer.uid) }

@@ -15,7 +15,7 @@ struct SessionService {
         router.register(SessionAPI.login, on: [.api]) { request, context in
             do {
                 let (response, principal) = try await accounts.login(username: request.username, password: request.password,
-                                                                           source: context.loginSource, peer: context.peer.uid)
+                                                                           sources: try context.loginSources(), peer: context.peer.uid)
                 context.logger.info("login", metadata: ["registration": "\(principal.registrationID)", "session": "\(response.sessionId)"])
                 return response
             } catch let error as RPCError where error.code == .unauthenticated {
@@ -61,7 +61,7 @@ struct SessionService {
         }
         router.register(SessionAPI.changePassword, on: [.api]) { request, context in
             try await accounts.changePassword(session: try context.requireSession(), current: request.currentPassword, new: request.newPassword,
-                                               source: context.loginSource, peer: context.peer.uid)
+                                               sources: try context.loginSources(), peer: context.peer.uid)
             return Empty()
         }
     }

@@ -21,9 +21,11 @@ public struct RegistrationRecord: Codable, Sendable, Hashable, FetchableRecord, 
     /// SHA-256 (hex) of the single-use activation code, while one is outstanding.
     public var activationCodeHash: String?
     public var activationExpiresAt: Date?
-    /// Consecutive failed logins since the last success or lockout.
+    /// Failed logins since the last success or lockout (and attempts still being checked).
     public var failedAttempts: Int
     public var lockedUntil: Date?
+    /// When the last failed attempt was counted (failures older than a lockout are forgotten).
+    public var lastFailedAttemptAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
     public var lastLoginAt: Date?

@@ -15,8 +15,9 @@ let package = Package(
         .executable(name: "webprofiled", targets: ["webprofiled"]),
         .executable(name: "webprofilectl", targets: ["webprofilectl"]),
         .library(name: "WebProfilesClient", targets: ["WebProfilesClient"]),
-        // The layers below, for the benchmark package in Benchmarks/ (its gRPC peer serves the
-        // daemon's own Authorize logic; its seeding tool writes the daemon's schema).
+        // The vocabulary the client speaks, for the fuzz and benchmark packages (Fuzz/, Benchmarks/).
+        // Store, Server and LoadTesting are `package` inside; the benchmark package reaches the
+        // few declarations it needs through @_spi(Benchmarks).
         .library(name: "CBOR", targets: ["CBOR"]),
         .library(name: "WebProfilesWire", targets: ["WebProfilesWire"]),
         .library(name: "WebProfilesAPI", targets: ["WebProfilesAPI"]),
@@ -62,7 +63,7 @@ let package = Package(
         .target(
             name: "WebProfilesTransport",
             dependencies: [
-                "WebProfilesWire",
+                "CBOR", "WebProfilesWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "webprofiled",
             dependencies: [
-                "WebProfilesServer", "WebProfilesSystemd", "WebProfilesDomain", "WebProfilesAPI", "WebProfilesTransport",
+                "WebProfilesServer", "WebProfilesSystemd", "WebProfilesAPI", "WebProfilesTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "webprofilectl",
             dependencies: [
-                "WebProfilesClient", "WebProfilesAPI", "WebProfilesWire", "WebProfilesLoadTesting",
+                "WebProfilesClient", "WebProfilesAPI", "WebProfilesWire", "WebProfilesDomain", "WebProfilesLoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -13,6 +13,9 @@ swift build --build-tests
 echo "==> swift test"
 swift test --skip-build
 
+echo "==> architecture (Tests/Architecture: imports match Package.swift and ARCHITECTURE.md's rules)"
+python3 -m pytest -q Tests/Architecture
+
 echo "==> interop test (Python, Tests/Interop)"
 WEBPROFILED="$(pwd)/.build/debug/webprofiled" python3 -m pytest -q Tests/Interop
 

@@ -26,7 +26,7 @@ public struct CBOREncoder: Sendable {
     }
 
     /// Appends the encoding of `value` to `writer`.
-    public func encode<T: Encodable>(_ value: T, into writer: inout CBORWriter) throws {
+    func encode<T: Encodable>(_ value: T, into writer: inout CBORWriter) throws {
         let state = EncodingState(writer: writer)
         writer = CBORWriter(capacity: 0)
         defer { writer = state.writer }

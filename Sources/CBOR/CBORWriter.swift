@@ -1,22 +1,22 @@
 /// Appends CBOR data items to a byte array, always in preferred serialization: definite lengths,
 /// shortest-form integer heads and the shortest float that holds the value exactly.
-public struct CBORWriter: Sendable {
+struct CBORWriter: Sendable {
     /// The bytes written so far.
-    public var bytes: [UInt8]
+    var bytes: [UInt8]
 
-    public init(capacity: Int = 64) {
+    init(capacity: Int = 64) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// The major types of RFC 8949 §3.1.
-    public enum MajorType: UInt8, Sendable {
+    enum MajorType: UInt8, Sendable {
         case unsigned = 0, negative, bytes, text, array, map, tag, simple
     }
 
     /// Writes an initial byte and argument in the shortest form.
     @inlinable
-    public mutating func writeHead(_ major: MajorType, _ argument: UInt64) {
+    mutating func writeHead(_ major: MajorType, _ argument: UInt64) {
         let m = major.rawValue << 5
         switch argument {
         case 0..<24:
@@ -49,9 +49,9 @@ public struct CBORWriter: Sendable {
         return w.bytes
     }
 
-    public mutating func write(unsigned value: UInt64) { writeHead(.unsigned, value) }
+    mutating func write(unsigned value: UInt64) { writeHead(.unsigned, value) }
 
-    public mutating func write(signed value: Int64) {
+    mutating func write(signed value: Int64) {
         if value >= 0 {
             writeHead(.unsigned, UInt64(value))
         } else {
@@ -59,7 +59,7 @@ public struct CBORWriter: Sendable {
         }
     }
 
-    public mutating func write(text: String) {
+    mutating func write(text: String) {
         var text = text
         text.withUTF8 { utf8 in
             writeHead(.text, UInt64(utf8.count))
@@ -67,17 +67,17 @@ public struct CBORWriter: Sendable {
         }
     }
 
-    public mutating func write(bytes value: some Collection<UInt8>) {
+    mutating func write(bytes value: some Collection<UInt8>) {
         writeHead(.bytes, UInt64(value.count))
         bytes.append(contentsOf: value)
     }
 
-    public mutating func write(bool value: Bool) { bytes.append(value ? 0xF5 : 0xF4) }
+    mutating func write(bool value: Bool) { bytes.append(value ? 0xF5 : 0xF4) }
 
-    public mutating func writeNull() { bytes.append(0xF6) }
+    mutating func writeNull() { bytes.append(0xF6) }
 
     /// Writes a float in the shortest of half, single and double precision that is exact.
-    public mutating func write(double value: Double) {
+    mutating func write(double value: Double) {
         if let half = HalfFloat.exactBits(value) {
             bytes.append(0xF9)
             appendBigEndian(half)
@@ -91,7 +91,7 @@ public struct CBORWriter: Sendable {
     }
 
     /// Writes any ``CBORValue``.
-    public mutating func write(_ value: CBORValue) {
+    mutating func write(_ value: CBORValue) {
         switch value {
         case .unsigned(let n): writeHead(.unsigned, n)
         case .negative(let n): writeHead(.negative, n)

@@ -1,8 +1,8 @@
 /// One loop of a load run: calls back to back and times them.
-public enum LoadLoop {
+package enum LoadLoop {
     /// Calls `call` back to back until `end`, passing each call's number in this loop; returns
     /// the latencies, in nanoseconds, of the calls started at or after `warmupEnd`.
-    public static func run(countingFrom warmupEnd: ContinuousClock.Instant, until end: ContinuousClock.Instant,
+    package static func run(countingFrom warmupEnd: ContinuousClock.Instant, until end: ContinuousClock.Instant,
                            _ call: (Int) async throws -> Void) async throws -> [Int64] {
         let clock = ContinuousClock()
         var samples: [Int64] = []

@@ -2,22 +2,22 @@ import ArgumentParser
 
 /// The options of a load run, shared by `webprofilectl bench` and the benchmark package's gRPC
 /// peer so that both are driven alike.
-public struct LoadOptions: ParsableArguments, Sendable {
+package struct LoadOptions: ParsableArguments, Sendable {
     @Option(help: "Connections to open.")
-    public var connections: Int = 1
+    package var connections: Int = 1
 
     @Option(help: "Calls in flight on each connection.")
-    public var inflight: Int = 1
+    package var inflight: Int = 1
 
     @Option(help: "Seconds to run (after a short warm-up).")
-    public var duration: Double = 5
+    package var duration: Double = 5
 
     @Option(help: "Seconds of warm-up calls that are not counted.")
-    public var warmup: Double = 1
+    package var warmup: Double = 1
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         guard (1...10_000).contains(connections) else { throw ValidationError("--connections must be 1...10000") }
         guard (1...10_000).contains(inflight) else { throw ValidationError("--inflight must be 1...10000") }
         guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") }
@@ -25,7 +25,7 @@ public struct LoadOptions: ParsableArguments, Sendable {
     }
 
     /// When the warm-up ends and when the run ends, counted from now.
-    public func schedule(clock: ContinuousClock = ContinuousClock()) -> (warmupEnd: ContinuousClock.Instant, end: ContinuousClock.Instant) {
+    package func schedule(clock: ContinuousClock = ContinuousClock()) -> (warmupEnd: ContinuousClock.Instant, end: ContinuousClock.Instant) {
         let warmupEnd = clock.now + .milliseconds(Int64(warmup * 1000))
         return (warmupEnd, warmupEnd + .milliseconds(Int64(duration * 1000)))
     }

@@ -6,20 +6,20 @@ import Foundation
 
 /// Throughput and latency percentiles of one load run: the result `webprofilectl bench` and
 /// the gRPC peer both print (same JSON keys, same percentile rule), so runs compare directly.
-public struct LoadResult: Encodable, Sendable {
-    public var connections: Int
-    public var inflight: Int
-    public var seconds: Double
-    public var calls: Int
-    public var callsPerSecond: Double
-    public var p50Micros: Double
-    public var p90Micros: Double
-    public var p99Micros: Double
-    public var p999Micros: Double
-    public var maxMicros: Double
+package struct LoadResult: Encodable, Sendable {
+    package var connections: Int
+    package var inflight: Int
+    package var seconds: Double
+    package var calls: Int
+    package var callsPerSecond: Double
+    package var p50Micros: Double
+    package var p90Micros: Double
+    package var p99Micros: Double
+    package var p999Micros: Double
+    package var maxMicros: Double
 
     /// - Parameter sorted: the latencies of the counted calls in nanoseconds, ascending.
-    public init(connections: Int, inflight: Int, seconds: Double, latenciesNanos sorted: [Int64]) {
+    package init(connections: Int, inflight: Int, seconds: Double, latenciesNanos sorted: [Int64]) {
         /// The nearest-rank percentile: the smallest latency at or above a `p` share of the calls.
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
@@ -39,7 +39,7 @@ public struct LoadResult: Encodable, Sendable {
     }
 
     /// The result as `name: value` pairs for people, under `label` (the method measured).
-    public func fields(label: String) -> [(String, String)] {
+    package func fields(label: String) -> [(String, String)] {
         [
             ("method", label),
             ("connections", "\(connections)"),

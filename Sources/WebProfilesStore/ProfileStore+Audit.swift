@@ -3,7 +3,7 @@ import GRDB
 
 extension ProfileStore {
     /// Audit events in order, after the event id given.
-    public func listAuditEvents(companyID: String?, registrationID: String?, since: Date?, pageSize: Int, afterID: Int64?) async throws -> Page<AuditEventRecord> {
+    package func listAuditEvents(companyID: String?, registrationID: String?, since: Date?, pageSize: Int, afterID: Int64?) async throws -> Page<AuditEventRecord> {
         try await read { db in
             let columns = AuditEventRecord.Columns.self
             var request = AuditEventRecord.all()

@@ -4,7 +4,7 @@ import WebProfilesDomain
 
 extension ProfileStore {
     /// Creates a company and its legal representative's registration (pending activation).
-    public func createCompany(name: String, vatNumber: VATNumber, legalRepresentative rep: LegalRepresentativeInput,
+    package func createCompany(name: String, vatNumber: VATNumber, legalRepresentative rep: LegalRepresentativeInput,
                               activation: ActivationSecret, actor: AuditActor, now: Date) async throws -> (CompanyWithLines, RegistrationRecord) {
         try await write { db, audit in
             if try CompanyRecord.filter(CompanyRecord.Columns.vatNumber == vatNumber.value).fetchCount(db) > 0 {
@@ -35,7 +35,7 @@ extension ProfileStore {
 
     /// Replaces a company's legal representative: the previous one's registration is revoked
     /// (its sessions end) and a new registration is created, pending activation.
-    public func changeLegalRepresentative(companyID: String, legalRepresentative rep: LegalRepresentativeInput, reason: String,
+    package func changeLegalRepresentative(companyID: String, legalRepresentative rep: LegalRepresentativeInput, reason: String,
                                           activation: ActivationSecret, actor: AuditActor, now: Date)
         async throws -> (company: CompanyWithLines, registration: RegistrationRecord, previous: RegistrationRecord?, endedSessions: [SessionRecord])
     {
@@ -80,7 +80,7 @@ extension ProfileStore {
     }
 
     /// Adds lines to a company. A number that already belongs to a company is refused.
-    public func addLines(companyID: String, lines: [MSISDN], actor: AuditActor, now: Date) async throws -> CompanyWithLines {
+    package func addLines(companyID: String, lines: [MSISDN], actor: AuditActor, now: Date) async throws -> CompanyWithLines {
         try await write { db, audit in
             guard let company = try CompanyRecord.fetchOne(db, key: companyID) else {
                 throw StoreError(.notFound, "no company \(companyID.prefix(64))", field: "companyId")
@@ -98,7 +98,7 @@ extension ProfileStore {
     }
 
     /// Removes a line; refused while a live registration holds it.
-    public func removeLine(companyID: String, msisdn: MSISDN, actor: AuditActor, now: Date) async throws -> CompanyWithLines {
+    package func removeLine(companyID: String, msisdn: MSISDN, actor: AuditActor, now: Date) async throws -> CompanyWithLines {
         try await write { db, audit in
             guard let company = try CompanyRecord.fetchOne(db, key: companyID) else {
                 throw StoreError(.notFound, "no company \(companyID.prefix(64))", field: "companyId")
@@ -120,7 +120,7 @@ extension ProfileStore {
         }
     }
 
-    public func company(id: String) async throws -> CompanyWithLines? {
+    package func company(id: String) async throws -> CompanyWithLines? {
         try await read { db in
             guard let company = try CompanyRecord.fetchOne(db, key: id) else { return nil }
             return CompanyWithLines(company: company, lines: try Self.lines(db, id))
@@ -128,14 +128,14 @@ extension ProfileStore {
     }
 
     /// The kind of `msisdn` if it is a line of `companyID`.
-    public func lineKinds(companyID: String) async throws -> [String: LineKind] {
+    package func lineKinds(companyID: String) async throws -> [String: LineKind] {
         try await read { db in
             Dictionary(uniqueKeysWithValues: try Self.lines(db, companyID).map { ($0.msisdn, $0.kind) })
         }
     }
 
     /// Companies ordered by VAT number, after the one given.
-    public func listCompanies(pageSize: Int, after: String?) async throws -> Page<CompanyWithLines> {
+    package func listCompanies(pageSize: Int, after: String?) async throws -> Page<CompanyWithLines> {
         try await read { db in
             var request = CompanyRecord.order(CompanyRecord.Columns.vatNumber)
             if let after { request = request.filter(CompanyRecord.Columns.vatNumber > after) }

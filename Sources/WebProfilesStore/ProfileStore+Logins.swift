@@ -4,45 +4,45 @@ import WebProfilesDomain
 
 /// Where a login attempt comes from, for throttling: the end user's address (the `client-ip`
 /// call metadata a portal passes along), or the local peer that called.
-public struct LoginSource: Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: Sendable, Hashable {
+package struct LoginSource: Sendable, Hashable, CustomStringConvertible {
+    package enum Kind: Sendable, Hashable {
         /// An end user's network address, as the portal saw it.
         case address
         /// A local caller, by uid: a portal serving many users is one peer.
         case peer
     }
 
-    public let kind: Kind
-    public let key: String
+    package let kind: Kind
+    package let key: String
 
     /// An end user's address (already validated).
-    public static func address(_ address: String) -> LoginSource { LoginSource(kind: .address, key: "ip:\(address)") }
+    package static func address(_ address: String) -> LoginSource { LoginSource(kind: .address, key: "ip:\(address)") }
     /// A local caller, by its uid.
-    public static func peer(uid: UInt32) -> LoginSource { LoginSource(kind: .peer, key: "uid:\(uid)") }
+    package static func peer(uid: UInt32) -> LoginSource { LoginSource(kind: .peer, key: "uid:\(uid)") }
 
-    public var description: String { key }
+    package var description: String { key }
 }
 
 /// The rules of failed logins: the lockout of an account, the slowing down of a source.
-public struct LoginPolicy: Sendable, Hashable {
+package struct LoginPolicy: Sendable, Hashable {
     /// Failures that lock an account, when each came within ``lockoutDuration`` of the previous one.
-    public var lockoutThreshold: Int
+    package var lockoutThreshold: Int
     /// How long a lockout lasts, in seconds; failures older than this are forgotten.
-    public var lockoutDuration: TimeInterval
+    package var lockoutDuration: TimeInterval
     /// Failures from one address within ``sourceWindow`` before its attempts are spaced out.
-    public var addressThreshold: Int
+    package var addressThreshold: Int
     /// The same for one local peer (a portal's uid carries many users' attempts).
-    public var peerThreshold: Int
+    package var peerThreshold: Int
     /// The window over which a source's failures count, in seconds.
-    public var sourceWindow: TimeInterval
+    package var sourceWindow: TimeInterval
     /// The spacing of a throttled source's attempts after its first throttled failure, doubling
     /// with each further failure up to ``maxDelay``.
-    public var baseDelay: TimeInterval
-    public var maxDelay: TimeInterval
+    package var baseDelay: TimeInterval
+    package var maxDelay: TimeInterval
     /// An attempt that would have to wait longer than this for its turn is refused at once.
-    public var maxWait: TimeInterval
+    package var maxWait: TimeInterval
 
-    public init(lockoutThreshold: Int = 5, lockoutDuration: TimeInterval = 900, addressThreshold: Int = 20, peerThreshold: Int = 1000,
+    package init(lockoutThreshold: Int = 5, lockoutDuration: TimeInterval = 900, addressThreshold: Int = 20, peerThreshold: Int = 1000,
                 sourceWindow: TimeInterval = 900, baseDelay: TimeInterval = 0.25, maxDelay: TimeInterval = 8, maxWait: TimeInterval = 30) {
         self.lockoutThreshold = lockoutThreshold
         self.lockoutDuration = lockoutDuration
@@ -59,7 +59,7 @@ public struct LoginPolicy: Sendable, Hashable {
     }
 
     /// The spacing between attempts of a source with `failures` recent failures, above `threshold`.
-    public func spacing(afterFailures failures: Int, threshold: Int) -> TimeInterval {
+    package func spacing(afterFailures failures: Int, threshold: Int) -> TimeInterval {
         guard failures >= threshold else { return 0 }
         let doublings = min(failures - threshold, 16)
         return min(maxDelay, baseDelay * Double(1 << doublings))
@@ -67,7 +67,7 @@ public struct LoginPolicy: Sendable, Hashable {
 }
 
 /// Who a password check is for.
-public enum LoginSubject: Sendable, Hashable {
+package enum LoginSubject: Sendable, Hashable {
     /// A login by username (nil: not a valid username, so nobody).
     case username(Username?)
     /// The current password of a logged-in registration (a password change).
@@ -75,21 +75,21 @@ public enum LoginSubject: Sendable, Hashable {
 }
 
 /// The first step of a password check, recorded before the password is verified.
-public struct LoginAttempt: Sendable {
+package struct LoginAttempt: Sendable {
     /// The registration the subject names, if any.
-    public var registration: RegistrationRecord?
+    package var registration: RegistrationRecord?
     /// The hash to verify the password against, when the attempt may succeed: the account is
     /// active, unlocked, and had an attempt left, which this one took (counted as a failure until
     /// ``ProfileStore/recordLoginSuccess(session:verifiedPasswordHash:upgradedPasswordHash:maxSessions:now:)``
     /// or ``ProfileStore/releaseLoginAttempt(_:)`` gives it back). Nil otherwise (unknown, pending,
     /// revoked, locked, or its attempts all taken): the caller then verifies against a dummy hash,
     /// so that every attempt costs the same.
-    public var hashToVerify: String?
+    package var hashToVerify: String?
     /// When the check may run: later than now when a source has failed too often lately (its
     /// attempts are spaced out, one turn each, however many run in parallel).
-    public var notBefore: Date
+    package var notBefore: Date
     /// The attempt was refused before anything: its turn is too far away.
-    public var throttled: Bool
+    package var throttled: Bool
 }
 
 extension ProfileStore {
@@ -98,7 +98,7 @@ extension ProfileStore {
     /// before the lockout, so that concurrent guesses never get more verifications than the
     /// threshold. The same writes every time (a throttle row per source and one more row),
     /// whatever the subject, so that its timing tells nothing about it.
-    public func beginLogin(_ subject: LoginSubject, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> LoginAttempt {
+    package func beginLogin(_ subject: LoginSubject, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> LoginAttempt {
         try await write { db, _ in
             var notBefore = now
             for source in sources {
@@ -134,7 +134,7 @@ extension ProfileStore {
 
     /// Gives back the account's attempt taken by an attempt that could not be checked (the
     /// verification did not run, or the check was refused for another reason than the password).
-    public func releaseLoginAttempt(_ attempt: LoginAttempt) async throws {
+    package func releaseLoginAttempt(_ attempt: LoginAttempt) async throws {
         guard attempt.hashToVerify != nil, let id = attempt.registration?.id else { return }
         try await bookkeeping { db in
             try db.execute(sql: "UPDATE registration SET failedAttempts = failedAttempts - 1 WHERE id = ? AND failedAttempts > 0", arguments: [id])
@@ -146,7 +146,7 @@ extension ProfileStore {
     /// was the last; an attempt that could not succeed is audited as refused. Returns whether
     /// this failure locked the account.
     @discardableResult
-    public func recordLoginFailure(_ attempt: LoginAttempt, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> Bool {
+    package func recordLoginFailure(_ attempt: LoginAttempt, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> Bool {
         try await write { db, audit in
             for source in sources { try Self.countFailure(db, source: source, policy: policy, now: now) }
             guard let id = attempt.registration?.id, var registration = try RegistrationRecord.fetchOne(db, key: id) else {
@@ -176,7 +176,7 @@ extension ProfileStore {
     /// ends the oldest other sessions beyond `maxSessions`. Refused if, since the password was
     /// verified, the registration stopped being active, got locked or changed its password.
     /// Returns the ended sessions.
-    public func recordLoginSuccess(session: SessionRecord, verifiedPasswordHash: String, upgradedPasswordHash: String? = nil,
+    package func recordLoginSuccess(session: SessionRecord, verifiedPasswordHash: String, upgradedPasswordHash: String? = nil,
                                    maxSessions: Int, now: Date) async throws -> [SessionRecord] {
         try await write { db, audit in
             guard var registration = try RegistrationRecord.fetchOne(db, key: session.registrationId),
@@ -239,7 +239,7 @@ extension ProfileStore {
     }
 
     /// Forgets the throttling of sources quiet for longer than the window (the janitor).
-    public func purgeLoginThrottle(policy: LoginPolicy, now: Date) async throws {
+    package func purgeLoginThrottle(policy: LoginPolicy, now: Date) async throws {
         try await bookkeeping { db in
             try db.execute(sql: "DELETE FROM loginThrottle WHERE lastAttemptAt < ?", arguments: [now.addingTimeInterval(-policy.sourceWindow)])
         }

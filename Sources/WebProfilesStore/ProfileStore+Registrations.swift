@@ -5,21 +5,21 @@ import WebProfilesDomain
 extension ProfileStore {
     // MARK: Reads
 
-    public func registration(id: String) async throws -> RegistrationRecord? {
+    package func registration(id: String) async throws -> RegistrationRecord? {
         try await read { db in try RegistrationRecord.fetchOne(db, key: id) }
     }
 
-    public func registration(username: Username) async throws -> RegistrationRecord? {
+    package func registration(username: Username) async throws -> RegistrationRecord? {
         try await read { db in try RegistrationRecord.filter(RegistrationRecord.Columns.username == username.value).fetchOne(db) }
     }
 
     /// The registration an outstanding, unexpired activation code belongs to.
-    public func registration(activationCodeHash: String, now: Date) async throws -> RegistrationRecord? {
+    package func registration(activationCodeHash: String, now: Date) async throws -> RegistrationRecord? {
         try await read { db in try Self.pendingActivation(db, codeHash: activationCodeHash, now: now) }
     }
 
     /// A company's registrations ordered by username, after the one given.
-    public func listRegistrations(companyID: String, filter: RegistrationFilter, pageSize: Int, after: String?) async throws -> Page<RegistrationRecord> {
+    package func listRegistrations(companyID: String, filter: RegistrationFilter, pageSize: Int, after: String?) async throws -> Page<RegistrationRecord> {
         try await read { db in
             let columns = RegistrationRecord.Columns.self
             var request = RegistrationRecord.filter(columns.companyId == companyID)
@@ -40,7 +40,7 @@ extension ProfileStore {
     // MARK: Gestione utenze
 
     /// Registers a person in the actor's company, pending activation.
-    public func registerUser(actor session: SessionActor, _ new: NewRegistration, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
+    package func registerUser(actor session: SessionActor, _ new: NewRegistration, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
             let actor = try Self.liveActor(db, session, now: now)
             do { try ManagementRules.checkRegister(actor: actor.profile, profile: new.profile) } catch let refusal as ManagementRules.Refusal { throw Self.refused(refusal) }
@@ -62,7 +62,7 @@ extension ProfileStore {
     }
 
     /// Widens or narrows a registration's profile (and its line and referent).
-    public func changeProfile(actor session: SessionActor, targetID: String, profile: Profile, line: MSISDN?, referent: String?, now: Date) async throws -> RegistrationRecord {
+    package func changeProfile(actor session: SessionActor, targetID: String, profile: Profile, line: MSISDN?, referent: String?, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
             let actor = try Self.liveActor(db, session, now: now)
             var target = try Self.target(db, targetID, companyID: actor.companyId)
@@ -86,7 +86,7 @@ extension ProfileStore {
     }
 
     /// Revokes a registration's credentials: no more login, every session ends, its line is freed.
-    public func revoke(actor session: SessionActor, targetID: String, reason: String?, now: Date) async throws -> (RegistrationRecord, [SessionRecord]) {
+    package func revoke(actor session: SessionActor, targetID: String, reason: String?, now: Date) async throws -> (RegistrationRecord, [SessionRecord]) {
         try await write { db, audit in
             let actor = try Self.liveActor(db, session, now: now)
             var target = try Self.target(db, targetID, companyID: actor.companyId)
@@ -112,7 +112,7 @@ extension ProfileStore {
     }
 
     /// Restores a revoked registration: pending activation with a new code (the person sets a new password).
-    public func restore(actor session: SessionActor, targetID: String, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
+    package func restore(actor session: SessionActor, targetID: String, activation: ActivationSecret, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
             let actor = try Self.liveActor(db, session, now: now)
             var target = try Self.target(db, targetID, companyID: actor.companyId)
@@ -146,7 +146,7 @@ extension ProfileStore {
     }
 
     /// Clears a lockout (operator plane).
-    public func unlock(registrationID: String, actor: AuditActor, now: Date) async throws -> RegistrationRecord {
+    package func unlock(registrationID: String, actor: AuditActor, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
             guard var target = try RegistrationRecord.fetchOne(db, key: registrationID) else {
                 throw StoreError(.notFound, "no registration \(registrationID.prefix(64))", field: "registrationId")
@@ -165,7 +165,7 @@ extension ProfileStore {
     // MARK: Activation and passwords
 
     /// Sets the first password with a single-use activation code.
-    public func activate(codeHash: String, passwordHash: String, now: Date) async throws -> RegistrationRecord {
+    package func activate(codeHash: String, passwordHash: String, now: Date) async throws -> RegistrationRecord {
         try await write { db, audit in
             guard var registration = try Self.pendingActivation(db, codeHash: codeHash, now: now) else {
                 throw StoreError(.unauthenticated, "invalid or expired activation code")
@@ -186,7 +186,7 @@ extension ProfileStore {
 
     /// Sets a new password and ends every other session of the registration. Refused if, since
     /// the current password was verified, it changed or the registration got locked or inactive.
-    public func changePassword(registrationID: String, verifiedPasswordHash: String, passwordHash: String, keepSessionID: String?,
+    package func changePassword(registrationID: String, verifiedPasswordHash: String, passwordHash: String, keepSessionID: String?,
                                now: Date) async throws -> [SessionRecord] {
         try await write { db, audit in
             guard var registration = try RegistrationRecord.fetchOne(db, key: registrationID), registration.status == .active else {

@@ -3,11 +3,11 @@ import GRDB
 import WebProfilesDomain
 
 extension ProfileStore {
-    public func session(tokenHash: String) async throws -> SessionRecord? {
+    package func session(tokenHash: String) async throws -> SessionRecord? {
         try await read { db in try SessionRecord.filter(SessionRecord.Columns.tokenHash == tokenHash).fetchOne(db) }
     }
 
-    public func sessions(registrationID: String) async throws -> [SessionRecord] {
+    package func sessions(registrationID: String) async throws -> [SessionRecord] {
         try await read { db in
             try SessionRecord.filter(SessionRecord.Columns.registrationId == registrationID)
                 .order(SessionRecord.Columns.createdAt.desc).fetchAll(db)
@@ -17,7 +17,7 @@ extension ProfileStore {
     /// Ends one session of the caller's registration (its own: a logout; another: a revocation),
     /// with its audit event. The caller's own session must still exist and its registration be
     /// active (checked in the transaction), unless it is the one being ended.
-    public func endSession(id: String, caller: SessionActor, action: AuditAction, now: Date) async throws -> SessionRecord? {
+    package func endSession(id: String, caller: SessionActor, action: AuditAction, now: Date) async throws -> SessionRecord? {
         let registrationID = caller.registrationID
         return try await write { db, audit in
             if id != caller.sessionID { _ = try Self.liveActor(db, caller, now: now) }
@@ -30,7 +30,7 @@ extension ProfileStore {
     }
 
     /// Persists last-use times gathered in memory (one transaction for the batch).
-    public func updateLastSeen(_ updates: [String: Date]) async throws {
+    package func updateLastSeen(_ updates: [String: Date]) async throws {
         guard !updates.isEmpty else { return }
         try await bookkeeping { db in
             let statement = try db.makeStatement(sql: "UPDATE session SET lastSeenAt = ? WHERE id = ? AND lastSeenAt < ?")
@@ -39,7 +39,7 @@ extension ProfileStore {
     }
 
     /// Deletes the sessions no longer live under `lifetime` (past their expiry, or idle).
-    public func deleteExpiredSessions(now: Date, lifetime: SessionLifetime) async throws -> [SessionRecord] {
+    package func deleteExpiredSessions(now: Date, lifetime: SessionLifetime) async throws -> [SessionRecord] {
         try await bookkeeping { db in
             let idleCutoff = lifetime.idleCutoff(at: now)
             let expired = try SessionRecord

@@ -13,7 +13,7 @@ import WebProfilesDomain
 /// process) come out as ``StoreError/Code/unavailable`` or ``StoreError/Code/dataLoss`` and are
 /// reported to ``health``; a database that cannot be opened at all leaves the store unavailable
 /// (every call answers so) until ``probe(now:)`` manages to open it.
-public final class ProfileStore: Sendable {
+package final class ProfileStore: Sendable {
     private enum DatabaseState: Sendable {
         case open(any DatabaseWriter)
         case unavailable(StoreError)
@@ -24,11 +24,11 @@ public final class ProfileStore: Sendable {
     private let reopen: (@Sendable () throws -> any DatabaseWriter)?
     let onAudit: @Sendable ([AuditEventRecord]) -> Void
     /// What the last storage operations found.
-    public let health: StorageHealth
+    package let health: StorageHealth
 
     /// The `PRAGMA synchronous` value of the writer: 2 (FULL), so that a commit is on disk before
     /// it returns, in WAL mode too.
-    public static let requiredSynchronousMode = 2
+    package static let requiredSynchronousMode = 2
 
     /// Opens (creating if needed) the database file at `path`, private to the daemon (mode 0600
     /// whatever the umask), with `synchronous = FULL` on the writer, and migrates it. A database
@@ -37,7 +37,7 @@ public final class ProfileStore: Sendable {
     ///
     /// - Parameter busyTimeout: how long a write waits for a lock another process holds before it
     ///   fails UNAVAILABLE.
-    public static func open(path: String, busyTimeout: TimeInterval = 5, health: StorageHealth = StorageHealth(),
+    package static func open(path: String, busyTimeout: TimeInterval = 5, health: StorageHealth = StorageHealth(),
                             onAudit: @escaping @Sendable ([AuditEventRecord]) -> Void = { _ in }) -> ProfileStore {
         let opener: @Sendable () throws -> any DatabaseWriter = { try openFile(path: path, busyTimeout: busyTimeout) }
         do {
@@ -70,11 +70,11 @@ public final class ProfileStore: Sendable {
     }
 
     /// An in-memory database (tests).
-    public static func inMemory(onAudit: @escaping @Sendable ([AuditEventRecord]) -> Void = { _ in }) throws -> ProfileStore {
+    package static func inMemory(onAudit: @escaping @Sendable ([AuditEventRecord]) -> Void = { _ in }) throws -> ProfileStore {
         try ProfileStore(writer: DatabaseQueue(), onAudit: onAudit)
     }
 
-    public convenience init(writer: any DatabaseWriter, onAudit: @escaping @Sendable ([AuditEventRecord]) -> Void = { _ in }) throws {
+    package convenience init(writer: any DatabaseWriter, onAudit: @escaping @Sendable ([AuditEventRecord]) -> Void = { _ in }) throws {
         try Migrations.migrator.migrate(writer)
         self.init(writer: writer, reopen: nil, health: StorageHealth(), onAudit: onAudit)
     }
@@ -141,7 +141,7 @@ public final class ProfileStore: Sendable {
     /// full or read-only disk shows in ``health`` before a caller's write meets it, and its end
     /// shows without a restart.
     @discardableResult
-    public func probe(now: Date) async -> StorageHealth.State {
+    package func probe(now: Date) async -> StorageHealth.State {
         if case .unavailable = database.withLock({ $0 }), let reopen {
             do {
                 let writer = try reopen()
@@ -159,22 +159,22 @@ public final class ProfileStore: Sendable {
     }
 
     /// The writer's `PRAGMA synchronous` (``requiredSynchronousMode`` once open).
-    public func writerSynchronousMode() async throws -> Int? {
+    package func writerSynchronousMode() async throws -> Int? {
         let writer = try currentWriter()
         return try await writer.barrierWriteWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
     }
 
     /// Reads the database directly (tests and tools).
-    public func unsafeRead<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    package func unsafeRead<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try await read(body)
     }
 
     /// Writes the database directly, outside the store's rules (tests and tools).
-    public func unsafeWrite<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    package func unsafeWrite<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try await bookkeeping(body)
     }
 
-    public func counts() async throws -> StoreCounts {
+    package func counts() async throws -> StoreCounts {
         try await read { db in
             StoreCounts(
                 companies: try CompanyRecord.fetchCount(db),
@@ -188,7 +188,7 @@ public final class ProfileStore: Sendable {
     static func newID() -> String { newPublicID() }
 
     /// A new random identifier (UUID, lowercase).
-    public static func newPublicID() -> String { UUID().uuidString.lowercased() }
+    package static func newPublicID() -> String { UUID().uuidString.lowercased() }
 }
 
 /// Audit events gathered during one transaction.

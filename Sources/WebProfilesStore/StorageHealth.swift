@@ -9,15 +9,15 @@ import Synchronization
 /// error) makes it unavailable, and the next successful write (a caller's, or the storage
 /// probe's) makes it ok again. Corruption (data loss) stays until the database is opened anew:
 /// a write that happens to succeed does not prove the file sound.
-public final class StorageHealth: Sendable {
-    public enum State: Sendable, Hashable, CustomStringConvertible {
+package final class StorageHealth: Sendable {
+    package enum State: Sendable, Hashable, CustomStringConvertible {
         case ok
         /// Writes (or all access) fail for a reason that may pass: disk full, read-only, locked, I/O.
         case unavailable(String)
         /// The database is corrupt.
         case dataLoss(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .ok: "ok"
             case .unavailable(let reason): "unavailable: \(reason)"
@@ -30,11 +30,11 @@ public final class StorageHealth: Sendable {
     /// Told of every change of state (the daemon logs it to the journal).
     private let onChange: @Sendable (State, State) -> Void
 
-    public init(onChange: @escaping @Sendable (_ old: State, _ new: State) -> Void = { _, _ in }) {
+    package init(onChange: @escaping @Sendable (_ old: State, _ new: State) -> Void = { _, _ in }) {
         self.onChange = onChange
     }
 
-    public var state: State { current.withLock { $0 } }
+    package var state: State { current.withLock { $0 } }
 
     func failed(_ error: StoreError) {
         let new: State = error.code == .dataLoss ? .dataLoss(error.message) : .unavailable(error.message)

@@ -1,31 +1,31 @@
 /// A refused or failed store operation, with a code the server maps onto a status.
-public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
-        public static let invalidArgument = Code("invalidArgument")
-        public static let notFound = Code("notFound")
-        public static let alreadyExists = Code("alreadyExists")
-        public static let permissionDenied = Code("permissionDenied")
-        public static let failedPrecondition = Code("failedPrecondition")
-        public static let unauthenticated = Code("unauthenticated")
+        package static let invalidArgument = Code("invalidArgument")
+        package static let notFound = Code("notFound")
+        package static let alreadyExists = Code("alreadyExists")
+        package static let permissionDenied = Code("permissionDenied")
+        package static let failedPrecondition = Code("failedPrecondition")
+        package static let unauthenticated = Code("unauthenticated")
         /// The database cannot take the operation now: disk full, read-only, locked, I/O error.
-        public static let unavailable = Code("unavailable")
+        package static let unavailable = Code("unavailable")
         /// The database is corrupt.
-        public static let dataLoss = Code("dataLoss")
-        public var description: String { name }
+        package static let dataLoss = Code("dataLoss")
+        package var description: String { name }
     }
 
-    public var code: Code
-    public var message: String
+    package var code: Code
+    package var message: String
     /// The request field at fault, for invalid arguments and conflicts.
-    public var field: String?
+    package var field: String?
 
-    public init(_ code: Code, _ message: String, field: String? = nil) {
+    package init(_ code: Code, _ message: String, field: String? = nil) {
         self.code = code
         self.message = message
         self.field = field
     }
 
-    public var description: String { field.map { "\(code): \($0): \(message)" } ?? "\(code): \(message)" }
+    package var description: String { field.map { "\(code): \($0): \(message)" } ?? "\(code): \(message)" }
 }

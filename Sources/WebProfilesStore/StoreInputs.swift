@@ -2,42 +2,42 @@ import Foundation
 import WebProfilesDomain
 
 /// Who made a change, as written into audit events.
-public struct AuditActor: Sendable, Hashable, CustomStringConvertible {
-    public let value: String
-    public static func registration(_ id: String) -> AuditActor { AuditActor(value: "registration:\(id)") }
-    public static func `operator`(uid: UInt32) -> AuditActor { AuditActor(value: "operator:uid=\(uid)") }
-    public static let system = AuditActor(value: "system")
-    public static let anonymous = AuditActor(value: "anonymous")
-    public var description: String { value }
+package struct AuditActor: Sendable, Hashable, CustomStringConvertible {
+    package let value: String
+    package static func registration(_ id: String) -> AuditActor { AuditActor(value: "registration:\(id)") }
+    package static func `operator`(uid: UInt32) -> AuditActor { AuditActor(value: "operator:uid=\(uid)") }
+    package static let system = AuditActor(value: "system")
+    package static let anonymous = AuditActor(value: "anonymous")
+    package var description: String { value }
 }
 
 /// The session a write is made through: the write's transaction checks it still exists.
-public struct SessionActor: Sendable, Hashable {
-    public var registrationID: String
-    public var sessionID: String
-    public init(registrationID: String, sessionID: String) {
+package struct SessionActor: Sendable, Hashable {
+    package var registrationID: String
+    package var sessionID: String
+    package init(registrationID: String, sessionID: String) {
         self.registrationID = registrationID
         self.sessionID = sessionID
     }
 }
 
 /// A freshly issued single-use activation code, by its hash.
-public struct ActivationSecret: Sendable {
-    public var codeHash: String
-    public var expiresAt: Date
-    public init(codeHash: String, expiresAt: Date) {
+package struct ActivationSecret: Sendable {
+    package var codeHash: String
+    package var expiresAt: Date
+    package init(codeHash: String, expiresAt: Date) {
         self.codeHash = codeHash
         self.expiresAt = expiresAt
     }
 }
 
 /// The legal representative's data for a new company or a replacement.
-public struct LegalRepresentativeInput: Sendable {
-    public var fullName: String
-    public var fiscalCode: FiscalCode
-    public var email: String
-    public var username: Username
-    public init(fullName: String, fiscalCode: FiscalCode, email: String, username: Username) {
+package struct LegalRepresentativeInput: Sendable {
+    package var fullName: String
+    package var fiscalCode: FiscalCode
+    package var email: String
+    package var username: Username
+    package init(fullName: String, fiscalCode: FiscalCode, email: String, username: Username) {
         self.fullName = fullName
         self.fiscalCode = fiscalCode
         self.email = email
@@ -46,14 +46,14 @@ public struct LegalRepresentativeInput: Sendable {
 }
 
 /// A registration to create, already validated.
-public struct NewRegistration: Sendable {
-    public var username: Username
-    public var displayName: String
-    public var email: String
-    public var profile: Profile
-    public var line: MSISDN?
-    public var referent: String?
-    public init(username: Username, displayName: String, email: String, profile: Profile, line: MSISDN?, referent: String?) {
+package struct NewRegistration: Sendable {
+    package var username: Username
+    package var displayName: String
+    package var email: String
+    package var profile: Profile
+    package var line: MSISDN?
+    package var referent: String?
+    package init(username: Username, displayName: String, email: String, profile: Profile, line: MSISDN?, referent: String?) {
         self.username = username
         self.displayName = displayName
         self.email = email
@@ -64,12 +64,12 @@ public struct NewRegistration: Sendable {
 }
 
 /// Filters of a registration listing.
-public struct RegistrationFilter: Sendable {
-    public var profile: Profile?
-    public var status: RegistrationStatus?
+package struct RegistrationFilter: Sendable {
+    package var profile: Profile?
+    package var status: RegistrationStatus?
     /// Case-insensitive substring of username, display name or email.
-    public var query: String?
-    public init(profile: Profile? = nil, status: RegistrationStatus? = nil, query: String? = nil) {
+    package var query: String?
+    package init(profile: Profile? = nil, status: RegistrationStatus? = nil, query: String? = nil) {
         self.profile = profile
         self.status = status
         self.query = query
@@ -77,21 +77,21 @@ public struct RegistrationFilter: Sendable {
 }
 
 /// A company with its lines.
-public struct CompanyWithLines: Sendable, Hashable {
-    public var company: CompanyRecord
-    public var lines: [LineRecord]
+package struct CompanyWithLines: Sendable, Hashable {
+    package var company: CompanyRecord
+    package var lines: [LineRecord]
 }
 
 /// One page of a listing; `nextAfter` is the key to continue after, if there is more.
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
-    public var nextAfter: String?
+package struct Page<Item: Sendable>: Sendable {
+    package var items: [Item]
+    package var nextAfter: String?
 }
 
 /// Counts for `Operator/Stats`.
-public struct StoreCounts: Sendable, Hashable {
-    public var companies: Int
-    public var registrations: Int
-    public var activeRegistrations: Int
-    public var sessions: Int
+package struct StoreCounts: Sendable, Hashable {
+    package var companies: Int
+    package var registrations: Int
+    package var activeRegistrations: Int
+    package var sessions: Int
 }

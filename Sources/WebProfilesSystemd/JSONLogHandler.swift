@@ -6,28 +6,28 @@ import Logging
 
 /// One JSON object per line on standard error: `time`, `level`, `logger`, `message`, then the
 /// metadata keys.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let control: LogLevelControl
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { control.level }
         set {}
     }
 
-    public init(label: String, control: LogLevelControl) {
+    package init(label: String, control: LogLevelControl) {
         self.label = label
         self.control = control
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var object: [String: String] = [
             "time": ISO8601DateFormatter().string(from: Date()),
             "level": event.level.rawValue,

@@ -1,12 +1,12 @@
 /// Turns log metadata keys into valid journal field names.
-public enum JournalFields {
+package enum JournalFields {
     /// The prefix of every field this daemon adds.
-    public static let prefix = "WEBPROFILES_"
+    package static let prefix = "WEBPROFILES_"
 
     /// `audit.profile_before` → `WEBPROFILES_AUDIT_PROFILE_BEFORE`: uppercase, `[A-Z0-9_]`, at
     /// most 64 characters. Keys already in journal form that journald defines
     /// (`MESSAGE_ID`) pass unchanged.
-    public static func name(for key: String) -> String {
+    package static func name(for key: String) -> String {
         if key == "MESSAGE_ID" { return key }
         var name = prefix
         for scalar in key.unicodeScalars {
@@ -20,7 +20,7 @@ public enum JournalFields {
     }
 
     /// syslog priority of a swift-log level.
-    public static func priority(_ level: String) -> Int {
+    package static func priority(_ level: String) -> Int {
         switch level {
         case "trace", "debug": 7
         case "info": 6

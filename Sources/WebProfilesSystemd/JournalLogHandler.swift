@@ -9,25 +9,25 @@ import Logging
 /// Every entry has MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, CODE_FILE, CODE_LINE, CODE_FUNC and one
 /// field per metadata key (``JournalFields/name(for:)``). Values are sent as given; nothing is
 /// dropped.
-public struct JournalLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JournalLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
+    package var metadataProvider: Logger.MetadataProvider?
     private let identifier: String
     private let label: String
 
-    public init(label: String, identifier: String = "webprofiled", logLevel: Logger.Level = .info) {
+    package init(label: String, identifier: String = "webprofiled", logLevel: Logger.Level = .info) {
         self.label = label
         self.identifier = identifier
         self.logLevel = logLevel
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var fields: [String] = [
             "MESSAGE=\(event.message)",
             "PRIORITY=\(JournalFields.priority(event.level.rawValue))",

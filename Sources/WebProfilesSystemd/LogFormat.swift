@@ -4,7 +4,7 @@ import Glibc
 import Logging
 
 /// Where and how the daemon logs (`--log-format`).
-public enum LogFormat: String, CaseIterable, Sendable {
+package enum LogFormat: String, CaseIterable, Sendable {
     /// The journal when standard error is connected to it (`JOURNAL_STREAM`), text otherwise.
     case auto
     /// Native journal entries with structured fields.
@@ -16,7 +16,7 @@ public enum LogFormat: String, CaseIterable, Sendable {
 
     /// Resolves `auto` the way systemd documents: `JOURNAL_STREAM` names the device and inode
     /// of the stream standard error is connected to.
-    public var resolved: LogFormat {
+    package var resolved: LogFormat {
         guard self == .auto else { return self }
         guard let stream = getenvString("JOURNAL_STREAM") else { return .text }
         var info = stat()
@@ -25,7 +25,7 @@ public enum LogFormat: String, CaseIterable, Sendable {
     }
 
     /// Installs the matching handler for every logger of the process.
-    public func bootstrap(control: LogLevelControl) {
+    package func bootstrap(control: LogLevelControl) {
         let format = resolved
         LoggingSystem.bootstrap { label in
             switch format {

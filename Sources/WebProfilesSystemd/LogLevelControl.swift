@@ -2,15 +2,15 @@ import Logging
 import Synchronization
 
 /// The daemon's log level, shared by its log handlers so a reload changes it everywhere at once.
-public final class LogLevelControl: Sendable {
+package final class LogLevelControl: Sendable {
     private let raw: Atomic<Int>
     private static let levels = Logger.Level.allCases
 
-    public init(_ level: Logger.Level) {
+    package init(_ level: Logger.Level) {
         raw = Atomic(Self.levels.firstIndex(of: level)!)
     }
 
-    public var level: Logger.Level {
+    package var level: Logger.Level {
         get { Self.levels[raw.load(ordering: .relaxed)] }
         set { raw.store(Self.levels.firstIndex(of: newValue)!, ordering: .relaxed) }
     }

@@ -4,7 +4,7 @@ import ServiceLifecycle
 /// Keeps the service manager informed: `READY=1` once the daemon serves, a current `STATUS=`,
 /// `WATCHDOG=1` at half the watchdog interval after proving the daemon healthy, and
 /// `STOPPING=1` on shutdown. Without `NOTIFY_SOCKET` it does nothing but wait.
-public struct ServiceManagerNotifications: Service {
+package struct ServiceManagerNotifications: Service {
     let notifier: SystemdNotifier
     let ready: @Sendable () async throws -> Void
     let status: @Sendable () -> String
@@ -16,7 +16,7 @@ public struct ServiceManagerNotifications: Service {
     ///   - status: the one-line status to show in `systemctl status`.
     ///   - healthCheck: throws or hangs when the daemon is stuck; the watchdog is only petted
     ///     after it succeeds.
-    public init(notifier: SystemdNotifier = SystemdNotifier(), ready: @escaping @Sendable () async throws -> Void,
+    package init(notifier: SystemdNotifier = SystemdNotifier(), ready: @escaping @Sendable () async throws -> Void,
                 status: @escaping @Sendable () -> String, healthCheck: @escaping @Sendable () async throws -> Void, logger: Logger) {
         self.notifier = notifier
         self.ready = ready
@@ -25,7 +25,7 @@ public struct ServiceManagerNotifications: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try await ready()
         notifier.ready(status: status())
         let watchdog = notifier.watchdogInterval

@@ -4,15 +4,15 @@ import Glibc
 import CSystemd
 
 /// Descriptors passed by socket activation (`LISTEN_FDS`), by their `FileDescriptorName=`.
-public enum SocketActivation {
+package enum SocketActivation {
     /// A problem with the passed descriptors; the daemon refuses to start with its message.
-    public struct Error: Swift.Error, CustomStringConvertible {
-        public var description: String
+    package struct Error: Swift.Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The passed descriptors by name, or nil when the process was not socket-activated.
     /// Each must be a listening Unix stream socket; the environment variables are unset.
-    public static func listeningSockets() throws(Error) -> [String: Int32]? {
+    package static func listeningSockets() throws(Error) -> [String: Int32]? {
         guard getenvString("LISTEN_FDS") != nil else { return nil }
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         let count = sd_listen_fds_with_names(1, &names)

@@ -4,35 +4,35 @@ import Glibc
 import CSystemd
 
 /// Talks to the service manager through `sd_notify` (a no-op when not started by systemd).
-public struct SystemdNotifier: Sendable {
+package struct SystemdNotifier: Sendable {
     private let send: @Sendable (String) -> Void
     private let requestedWatchdog: Duration?
 
     /// The process's service manager: `sd_notify`, and the watchdog interval it asked for.
-    public init() {
+    package init() {
         send = { _ = sd_notify(0, $0) }
         var usec: UInt64 = 0
         requestedWatchdog = sd_watchdog_enabled(0, &usec) > 0 && usec > 0 ? .microseconds(Int64(usec)) : nil
     }
 
     /// A notifier that hands every message to `send` (tests).
-    public init(watchdogInterval: Duration?, send: @escaping @Sendable (String) -> Void) {
+    package init(watchdogInterval: Duration?, send: @escaping @Sendable (String) -> Void) {
         self.send = send
         self.requestedWatchdog = watchdogInterval
     }
 
     /// Sends one or more `KEY=value` lines.
-    public func notify(_ state: String) {
+    package func notify(_ state: String) {
         send(state)
     }
 
-    public func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
-    public func status(_ status: String) { notify("STATUS=\(status)") }
-    public func watchdog() { notify("WATCHDOG=1") }
-    public func stopping() { notify("STOPPING=1\nSTATUS=stopping") }
+    package func ready(status: String) { notify("READY=1\nSTATUS=\(status)") }
+    package func status(_ status: String) { notify("STATUS=\(status)") }
+    package func watchdog() { notify("WATCHDOG=1") }
+    package func stopping() { notify("STOPPING=1\nSTATUS=stopping") }
 
     /// `RELOADING=1` with the monotonic timestamp systemd ≥ 253 expects.
-    public func reloading() {
+    package func reloading() {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let usec = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
@@ -40,7 +40,7 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// The watchdog interval asked for by the service manager (`WATCHDOG_USEC`), if any.
-    public var watchdogInterval: Duration? { requestedWatchdog }
+    package var watchdogInterval: Duration? { requestedWatchdog }
 }
 
 func getenvString(_ name: String) -> String? {

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// Made before the server that fills it, so that what reports on connections (health,
 /// statistics) reads it without holding the server.
-public final class ConnectionRegistry: Sendable {
+package final class ConnectionRegistry: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var perListener: [ListenerKind: Int] = [:]
@@ -15,7 +15,7 @@ public final class ConnectionRegistry: Sendable {
     }
     private let state: Mutex<State>
 
-    public init() { state = Mutex(State(maxPerListener: [:])) }
+    package init() { state = Mutex(State(maxPerListener: [:])) }
 
     /// Changes a listener's maximum, for connections accepted from now on.
     func setMaximum(_ maximum: Int, for listener: ListenerKind) {
@@ -27,13 +27,13 @@ public final class ConnectionRegistry: Sendable {
     }
 
     /// Connections open on all listeners.
-    public var count: Int { state.withLock { $0.channels.count } }
+    package var count: Int { state.withLock { $0.channels.count } }
 
     /// Whether the server has begun its graceful shutdown.
-    public var isDraining: Bool { state.withLock { $0.draining } }
+    package var isDraining: Bool { state.withLock { $0.draining } }
 
     /// Connections open on one listener.
-    public func count(of listener: ListenerKind) -> Int { state.withLock { $0.perListener[listener] ?? 0 } }
+    package func count(of listener: ListenerKind) -> Int { state.withLock { $0.perListener[listener] ?? 0 } }
 
     func add(_ channel: any Channel, listener: ListenerKind) -> Bool {
         state.withLock { state in

@@ -6,17 +6,17 @@ import Musl
 
 /// The process's file-descriptor limit, and how many API connections fit in it while a reserve
 /// stays free for the operator socket, the database and the daemon's own needs.
-public enum DescriptorLimit {
+package enum DescriptorLimit {
     /// Descriptors kept for everything but API connections: the database (the writer and up to
     /// five readers, each with its file, WAL and shared memory), the journal, the event loops'
     /// epoll and wake-up descriptors, the hashing threads, the listeners themselves.
-    public static let reserve = 64
+    package static let reserve = 64
     /// Connections the operator socket holds at most (customer-service tools are few).
-    public static let operatorConnections = 32
+    package static let operatorConnections = 32
 
     /// Raises the soft limit to the hard one where allowed (under systemd, `LimitNOFILE=` sets
     /// both); returns the soft limit in force.
-    public static func raiseSoftLimit() -> Int {
+    package static func raiseSoftLimit() -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
         if limit.rlim_cur < limit.rlim_max {
@@ -29,7 +29,7 @@ public enum DescriptorLimit {
 
     /// The API connections that fit in `softLimit` descriptors beside the reserve and the
     /// operator socket's connections: `requested`, or fewer.
-    public static func apiConnections(requested: Int, softLimit: Int) -> Int {
+    package static func apiConnections(requested: Int, softLimit: Int) -> Int {
         max(1, min(requested, softLimit - reserve - operatorConnections))
     }
 }

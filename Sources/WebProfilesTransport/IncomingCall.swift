@@ -4,41 +4,41 @@ import NIOCore
 import WebProfilesWire
 
 /// A REQUEST that passed framing and envelope checks, handed to the ``CallDispatcher``.
-public struct IncomingCall: Sendable {
-    public var streamID: UInt32
-    public var method: String
-    public var metadata: [String: String]
+package struct IncomingCall: Sendable {
+    package var streamID: UInt32
+    package var method: String
+    package var metadata: [String: String]
     /// When the call's `timeoutMillis` runs out, if it gave one.
-    public var deadline: NIODeadline?
+    package var deadline: NIODeadline?
     /// The whole REQUEST payload; the message is under its `message` key.
-    public var payload: CBORDocument
-    public var peer: PeerCredentials
-    public var listener: ListenerKind
+    package var payload: CBORDocument
+    package var peer: PeerCredentials
+    package var listener: ListenerKind
     /// The connection's logger (listener, peer, client). The call's own metadata (stream,
     /// method) is added only when something is logged: see the server's `CallContext`.
-    public var logger: Logger
+    package var logger: Logger
 }
 
 /// The outcome of a call, ready to be framed.
-public struct OutgoingResponse: Sendable {
-    public var status: StatusCode
+package struct OutgoingResponse: Sendable {
+    package var status: StatusCode
     /// A `ResponseEnvelope` or `ErrorEnvelope` payload.
-    public var payload: ByteBuffer
+    package var payload: ByteBuffer
 
-    public init(status: StatusCode, payload: ByteBuffer) {
+    package init(status: StatusCode, payload: ByteBuffer) {
         self.status = status
         self.payload = payload
     }
 
     /// An error response carrying only the code and message (causes stay local).
-    public static func error(_ error: RPCError) -> OutgoingResponse {
+    package static func error(_ error: RPCError) -> OutgoingResponse {
         let payload = (try? Payload.encode(ErrorEnvelope(message: error.message, details: error.details))) ?? ByteBuffer()
         return OutgoingResponse(status: error.code, payload: payload)
     }
 }
 
 /// Runs calls: the server's router implements it.
-public protocol CallDispatcher: Sendable {
+package protocol CallDispatcher: Sendable {
     /// Starts a call, on the connection's event loop: answers it at once when it can without
     /// waiting (an unknown method, an invalid message, an answer from memory such as
     /// `Session/Authorize` from the session cache), or returns the work to run as a task.
@@ -49,7 +49,7 @@ public protocol CallDispatcher: Sendable {
 }
 
 /// How a call goes on after ``CallDispatcher/start(_:)``.
-public enum CallStart: Sendable {
+package enum CallStart: Sendable {
     /// Answered already.
     case answered(OutgoingResponse)
     /// To be run as a task, which answers the call when it ends.

@@ -1,7 +1,7 @@
 /// Where one listener listens.
-public struct ListenerConfiguration: Sendable {
+package struct ListenerConfiguration: Sendable {
     /// How the listening socket is obtained.
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         /// Bind a new socket at `path` (parent directory created, a stale socket file replaced)
         /// and set its permissions to `mode`.
         case path(String, mode: UInt32)
@@ -9,12 +9,12 @@ public struct ListenerConfiguration: Sendable {
         case descriptor(Int32)
     }
 
-    public var kind: ListenerKind
-    public var source: Source
+    package var kind: ListenerKind
+    package var source: Source
     /// Peer uids the listener accepts; `nil` accepts everyone the socket's permissions let in.
-    public var allowedUIDs: Set<UInt32>?
+    package var allowedUIDs: Set<UInt32>?
 
-    public init(kind: ListenerKind, source: Source, allowedUIDs: Set<UInt32>? = nil) {
+    package init(kind: ListenerKind, source: Source, allowedUIDs: Set<UInt32>? = nil) {
         self.kind = kind
         self.source = source
         self.allowedUIDs = allowedUIDs

@@ -6,21 +6,21 @@ import Musl
 import NIOCore
 
 /// Who is at the other end of a Unix socket connection, read once at accept (SO_PEERCRED).
-public struct PeerCredentials: Hashable, Sendable, CustomStringConvertible {
-    public var pid: Int32
-    public var uid: UInt32
-    public var gid: UInt32
+package struct PeerCredentials: Hashable, Sendable, CustomStringConvertible {
+    package var pid: Int32
+    package var uid: UInt32
+    package var gid: UInt32
 
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+    package init(pid: Int32, uid: UInt32, gid: UInt32) {
         self.pid = pid
         self.uid = uid
         self.gid = gid
     }
 
-    public var description: String { "pid=\(pid) uid=\(uid) gid=\(gid)" }
+    package var description: String { "pid=\(pid) uid=\(uid) gid=\(gid)" }
 
     /// Reads SO_PEERCRED from an accepted Unix stream channel.
-    public static func read(from channel: any Channel) -> EventLoopFuture<PeerCredentials> {
+    package static func read(from channel: any Channel) -> EventLoopFuture<PeerCredentials> {
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(TransportError(message: "channel does not expose socket options"))
         }
@@ -38,8 +38,8 @@ private struct UCred: Sendable {
 }
 
 /// A failure of the transport (binding, descriptors, credentials).
-public struct TransportError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(message: String) { self.message = message }
-    public var description: String { message }
+package struct TransportError: Error, CustomStringConvertible, Sendable {
+    package var message: String
+    package init(message: String) { self.message = message }
+    package var description: String { message }
 }

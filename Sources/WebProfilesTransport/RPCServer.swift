@@ -14,7 +14,7 @@ import Synchronization
 /// A `Service`: `run()` binds (or adopts) every listener, reports readiness, and on graceful
 /// shutdown sends GOAWAY to every connection, lets in-flight calls finish within the grace
 /// period, closes what is left and removes the socket files it created.
-public final class RPCServer: Service, Sendable {
+package final class RPCServer: Service, Sendable {
     private let listeners: [ListenerConfiguration]
     /// Limits and allowed uids in force for new connections (a reload may change them).
     private let dynamic: Mutex<(limits: ConnectionLimits, allowedUIDs: [ListenerKind: Set<UInt32>])>
@@ -32,7 +32,7 @@ public final class RPCServer: Service, Sendable {
     ///   ``DescriptorLimit/operatorConnections`` connections; both share the other limits.
     /// - Parameter connections: where the server keeps its connections (made by the caller when
     ///   something else reports on them).
-    public init(listeners: [ListenerConfiguration], limits: ConnectionLimits, dispatcher: any CallDispatcher,
+    package init(listeners: [ListenerConfiguration], limits: ConnectionLimits, dispatcher: any CallDispatcher,
                 peerName: String, connections: ConnectionRegistry = ConnectionRegistry(),
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.listeners = listeners
@@ -66,25 +66,25 @@ public final class RPCServer: Service, Sendable {
     }
 
     /// Completes once every listener accepts connections; fails if binding failed.
-    public func waitUntilReady() async throws {
+    package func waitUntilReady() async throws {
         try await readyPromise.futureResult.get()
     }
 
     /// Whether a graceful shutdown has begun.
-    public var isDraining: Bool { connections.isDraining }
+    package var isDraining: Bool { connections.isDraining }
 
     /// Connections currently open on all listeners.
-    public var connectionCount: Int { connections.count }
+    package var connectionCount: Int { connections.count }
 
     /// Connections currently open on one listener.
-    public func connectionCount(of listener: ListenerKind) -> Int { connections.count(of: listener) }
+    package func connectionCount(of listener: ListenerKind) -> Int { connections.count(of: listener) }
 
     /// The limits new connections get.
-    public var limits: ConnectionLimits { dynamic.withLock { $0.limits } }
+    package var limits: ConnectionLimits { dynamic.withLock { $0.limits } }
 
     /// Changes the limits and allowed uids for connections accepted from now on; open
     /// connections keep theirs.
-    public func update(limits: ConnectionLimits, allowedUIDs: [ListenerKind: Set<UInt32>]) {
+    package func update(limits: ConnectionLimits, allowedUIDs: [ListenerKind: Set<UInt32>]) {
         dynamic.withLock { $0 = (limits, allowedUIDs) }
         connections.setMaximum(DescriptorLimit.apiConnections(requested: limits.maxConnections, softLimit: descriptorLimit), for: .api)
         budgets[.api]?.update(maxConnectionsPerPeer: limits.maxConnectionsPerPeer, maxBytesPerPeer: limits.maxBufferedBytesPerPeer)
@@ -93,9 +93,9 @@ public final class RPCServer: Service, Sendable {
     }
 
     /// The most connections a listener accepts now.
-    public func maxConnections(of listener: ListenerKind) -> Int { connections.maximum(for: listener) }
+    package func maxConnections(of listener: ListenerKind) -> Int { connections.maximum(for: listener) }
 
-    public func run() async throws {
+    package func run() async throws {
         var channels: [(any Channel, ListenerConfiguration)] = []
         var createdPaths: [String] = []
         do {

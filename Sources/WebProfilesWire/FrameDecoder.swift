@@ -95,12 +95,3 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         throw error
     }
 }
-
-/// Writes ``Frame``s for a NIO pipeline.
-public struct FrameEncoder: MessageToByteEncoder {
-    public typealias OutboundIn = Frame
-    public init() {}
-    public func encode(data: Frame, out: inout ByteBuffer) throws {
-        data.write(to: &out)
-    }
-}

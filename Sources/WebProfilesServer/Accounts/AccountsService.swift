@@ -9,16 +9,16 @@ import WebProfilesWire
 /// The application layer of accounts: login, activation, passwords, the caller's sessions and
 /// their upkeep, over the ``ProfileStore``. Session checks and `Session/Authorize` are the
 /// ``Authorizer``'s; the RPC services are thin adapters around both.
-public final class AccountsService: Sendable {
-    public let store: ProfileStore
-    public let hasher: PasswordHasher
-    public let authorizer: Authorizer
+package final class AccountsService: Sendable {
+    package let store: ProfileStore
+    package let hasher: PasswordHasher
+    package let authorizer: Authorizer
     private let live: LiveConfiguration
     let logger: Logger
     /// The clock (injectable for tests).
     let now: @Sendable () -> Date
 
-    public init(store: ProfileStore, hasher: PasswordHasher, configuration: AuthConfiguration, logger: Logger,
+    package init(store: ProfileStore, hasher: PasswordHasher, configuration: AuthConfiguration, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.hasher = hasher
@@ -29,10 +29,10 @@ public final class AccountsService: Sendable {
     }
 
     /// The policy in force (a reload may change it).
-    public var configuration: AuthConfiguration { live.current }
+    package var configuration: AuthConfiguration { live.current }
 
     /// Applies a reloaded policy; new Argon2 parameters apply to hashes made from now on.
-    public func update(configuration: AuthConfiguration) async throws {
+    package func update(configuration: AuthConfiguration) async throws {
         try await hasher.update(parameters: configuration.argon2)
         live.replace(with: configuration)
     }
@@ -41,7 +41,7 @@ public final class AccountsService: Sendable {
     var cache: AuthorizationCache { authorizer.cache }
 
     /// Sessions known in memory.
-    public var cachedSessionCount: Int { cache.sessionCount }
+    package var cachedSessionCount: Int { cache.sessionCount }
 
     // MARK: Login and activation
 
@@ -247,7 +247,7 @@ public final class AccountsService: Sendable {
     /// sweep (a scan of every cached session would hold the registry's lock, which the event
     /// loops take on every call, for milliseconds at 100,000 sessions). A session that expires
     /// in between is refused at its next use anyway.
-    public func flushAndPurge() async throws {
+    package func flushAndPurge() async throws {
         let dirty = cache.takeDirty()
         do {
             try await store.updateLastSeen(dirty)

@@ -3,14 +3,14 @@ import WebProfilesAPI
 import WebProfilesDomain
 
 /// The session a call was made with, resolved by ``SessionInterceptor``.
-public struct AuthenticatedSession: Sendable {
-    public var sessionID: String
-    public var tokenHash: String
-    public var createdAt: Date
-    public var expiresAt: Date
-    public var lastSeenAt: Date
+package struct AuthenticatedSession: Sendable {
+    package var sessionID: String
+    package var tokenHash: String
+    package var createdAt: Date
+    package var expiresAt: Date
+    package var lastSeenAt: Date
     /// Who the session belongs to, as of this call (profile changes apply at once).
-    public var principal: CachedPrincipal
+    package var principal: CachedPrincipal
 }
 
 extension AuthenticatedSession {

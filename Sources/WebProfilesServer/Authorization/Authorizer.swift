@@ -18,7 +18,7 @@ enum MemoryAnswer<Value> {
 /// The synchronous one runs on the connection's event loop (no task, no thread hop), so it
 /// does no I/O: it only takes the cache's and the configuration's locks, whose holders
 /// never do more than a few dictionary operations per item they touch.
-public final class Authorizer: Sendable {
+package final class Authorizer: Sendable {
     let store: ProfileStore
     let cache = AuthorizationCache()
     let configuration: LiveConfiguration
@@ -103,7 +103,7 @@ public final class Authorizer: Sendable {
     /// interceptor, then its handler), for embedding the same logic behind another transport.
     /// - Throws: ``RPCError`` UNAUTHENTICATED or INVALID_ARGUMENT, or the store's error when
     ///   the database fails.
-    public func authorize(token: String?, request: AuthorizeRequest) async throws -> AuthorizeResponse {
+    package func authorize(token: String?, request: AuthorizeRequest) async throws -> AuthorizeResponse {
         try await authorize(request, session: try await authenticate(bearerToken: token))
     }
 

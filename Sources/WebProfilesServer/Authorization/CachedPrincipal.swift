@@ -5,10 +5,10 @@ import WebProfilesStore
 
 /// What authorization needs to know about a registration, kept in memory: its wire shape (built
 /// and encoded once, for the answers sent on every call) and its status.
-public struct CachedPrincipal: Sendable, Hashable {
+package struct CachedPrincipal: Sendable, Hashable {
     /// The wire shape, built once when cached rather than on every call.
-    public let principal: Principal
-    public let status: RegistrationStatus
+    package let principal: Principal
+    package let status: RegistrationStatus
     /// `principal` encoded once (nil only if encoding failed, which the answers then do the
     /// slow way).
     let encodedPrincipal: CBOREncodedValue?
@@ -22,9 +22,9 @@ public struct CachedPrincipal: Sendable, Hashable {
         encodedPrincipal = try? CBOREncodedValue(encoding: principal)
     }
 
-    public var registrationID: String { principal.registrationId }
-    public var companyID: String { principal.companyId }
-    public var profile: Profile { principal.profile }
+    package var registrationID: String { principal.registrationId }
+    package var companyID: String { principal.companyId }
+    package var profile: Profile { principal.profile }
     /// The registration's own line, if it holds one.
-    public var line: String? { principal.line }
+    package var line: String? { principal.line }
 }

@@ -6,10 +6,10 @@ import WebProfilesTransport
 
 /// Every setting, named once: `table.key` in the configuration file, with how to apply and
 /// print it. Command-line flags apply through the same keys, so file and flags validate alike.
-public enum ConfigurationKeys {
+package enum ConfigurationKeys {
     /// A refused setting: the key, where it came from and why.
-    public struct Error: Swift.Error, CustomStringConvertible {
-        public var description: String
+    package struct Error: Swift.Error, CustomStringConvertible {
+        package var description: String
     }
 
     struct Key: Sendable {
@@ -135,7 +135,7 @@ public enum ConfigurationKeys {
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
     /// Applies one setting given as text (a command-line flag), read as the type the setting has.
-    public static func apply(_ name: String, text: String, to config: inout DaemonConfiguration) throws(Error) {
+    package static func apply(_ name: String, text: String, to config: inout DaemonConfiguration) throws(Error) {
         guard let key = byName[name] else { throw Error(description: "unknown setting \(name)") }
         let value: TOMLDocument.Value
         switch key.render(DaemonConfiguration()) {
@@ -155,7 +155,7 @@ public enum ConfigurationKeys {
     }
 
     /// Applies every setting of a configuration file.
-    public static func apply(file path: String, to config: inout DaemonConfiguration) throws(Error) {
+    package static func apply(file path: String, to config: inout DaemonConfiguration) throws(Error) {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -182,7 +182,7 @@ public enum ConfigurationKeys {
     }
 
     /// The configuration as a file, with a comment per setting.
-    public static func render(_ config: DaemonConfiguration) -> String {
+    package static func render(_ config: DaemonConfiguration) -> String {
         var out = "# Effective configuration of webprofiled \(config.inheritedDescriptors == nil ? "" : "(sockets passed by systemd)")\n"
         var table = ""
         for key in all {
@@ -198,7 +198,7 @@ public enum ConfigurationKeys {
 
     /// `running` with every reloadable setting taken from `file`; the others keep their running
     /// values (so they keep differing from the file, and being reported, until a restart).
-    public static func reloading(_ running: DaemonConfiguration, from file: DaemonConfiguration) -> DaemonConfiguration {
+    package static func reloading(_ running: DaemonConfiguration, from file: DaemonConfiguration) -> DaemonConfiguration {
         var applied = running
         for key in all where key.reloadable {
             // The file's value was validated when the file was read: it applies again.
@@ -208,7 +208,7 @@ public enum ConfigurationKeys {
     }
 
     /// The settings that differ between two configurations and cannot change without a restart.
-    public static func restartOnlyChanges(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [String] {
+    package static func restartOnlyChanges(from old: DaemonConfiguration, to new: DaemonConfiguration) -> [String] {
         all.filter { !$0.reloadable && $0.render(old) != $0.render(new) }.map(\.name)
     }
 }

@@ -7,34 +7,34 @@ import WebProfilesTransport
 /// Built in layers: these defaults, then the configuration file, then `--state-accounts`, then
 /// command-line flags (``ConfigurationKeys`` names every setting the same way in the file and
 /// for the flags).
-public struct DaemonConfiguration: Sendable {
+package struct DaemonConfiguration: Sendable {
     /// Default path of the configuration file.
-    public static let defaultConfigPath = "/etc/webprofiled/webprofiled.toml"
+    package static let defaultConfigPath = "/etc/webprofiled/webprofiled.toml"
 
-    public var socketPath = "/run/webprofiled/webprofiled.sock"
-    public var socketMode: UInt32 = 0o660
-    public var operatorSocketPath = "/run/webprofiled/operator.sock"
-    public var operatorSocketMode: UInt32 = 0o600
+    package var socketPath = "/run/webprofiled/webprofiled.sock"
+    package var socketMode: UInt32 = 0o660
+    package var operatorSocketPath = "/run/webprofiled/operator.sock"
+    package var operatorSocketMode: UInt32 = 0o600
     /// Peer uids allowed on the operator socket; empty means root and the daemon's own uid.
-    public var operatorUIDs: Set<UInt32> = []
+    package var operatorUIDs: Set<UInt32> = []
     /// SQLite database file.
-    public var databasePath = "/var/lib/webprofiled/webprofiled.sqlite"
-    public var logLevel: Logger.Level = .info
+    package var databasePath = "/var/lib/webprofiled/webprofiled.sqlite"
+    package var logLevel: Logger.Level = .info
     /// `auto`, `journal`, `text` or `json`.
-    public var logFormat = "auto"
+    package var logFormat = "auto"
     /// Stop after this long without connections (socket activation starts the daemon again).
-    public var exitWhenIdle: Duration?
+    package var exitWhenIdle: Duration?
     /// Per-connection and per-listener limits.
-    public var limits = ConnectionLimits()
+    package var limits = ConnectionLimits()
     /// Sessions, lockout, password policy and hashing.
-    public var auth = AuthConfiguration()
+    package var auth = AuthConfiguration()
     /// Listening descriptors passed by socket activation, by name (`api`, `operator`).
-    public var inheritedDescriptors: [String: Int32]?
+    package var inheritedDescriptors: [String: Int32]?
 
-    public init() {}
+    package init() {}
 
     /// Points the sockets and the database into `accounts` (for running from a checkout).
-    public mutating func useStateDirectory(_ accounts: String) {
+    package mutating func useStateDirectory(_ accounts: String) {
         let dir = accounts.hasSuffix("/") ? String(accounts.dropLast()) : accounts
         socketPath = "\(dir)/webprofiled.sock"
         operatorSocketPath = "\(dir)/operator.sock"

@@ -21,15 +21,15 @@ import WebProfilesWire
 /// mailbox (`Operator/Reload`), and what reports on connections reads a ``ConnectionRegistry``
 /// made before the server. Once the group has run, everything is released; the password
 /// hasher's threads are stopped by its own service, last.
-public final class WebProfilesDaemon: Sendable {
+package final class WebProfilesDaemon: Sendable {
     /// What the executable plugs in: how to read the configuration again, and what to do around
     /// a reload (log level, service-manager notifications).
-    public struct Hooks: Sendable {
-        public var loadConfiguration: @Sendable () throws -> DaemonConfiguration
-        public var willReload: @Sendable () -> Void
-        public var didReload: @Sendable (DaemonConfiguration) -> Void
+    package struct Hooks: Sendable {
+        package var loadConfiguration: @Sendable () throws -> DaemonConfiguration
+        package var willReload: @Sendable () -> Void
+        package var didReload: @Sendable (DaemonConfiguration) -> Void
 
-        public init(loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
+        package init(loadConfiguration: @escaping @Sendable () throws -> DaemonConfiguration,
                     willReload: @escaping @Sendable () -> Void = {}, didReload: @escaping @Sendable (DaemonConfiguration) -> Void = { _ in }) {
             self.loadConfiguration = loadConfiguration
             self.willReload = willReload
@@ -37,8 +37,8 @@ public final class WebProfilesDaemon: Sendable {
         }
     }
 
-    public let server: RPCServer
-    public let accounts: AccountsService
+    package let server: RPCServer
+    package let accounts: AccountsService
     private let reloader: Reloader
     private let control: DaemonControl
     private let logger: Logger
@@ -46,11 +46,11 @@ public final class WebProfilesDaemon: Sendable {
     private let exitWhenIdle: Duration?
 
     /// The configuration in force.
-    public var configuration: DaemonConfiguration { reloader.configuration }
+    package var configuration: DaemonConfiguration { reloader.configuration }
 
     /// - Parameter now: the clock of every policy (sessions, lockouts, activation codes); tests
     ///   pass a manual one.
-    public init(configuration: DaemonConfiguration, hooks: Hooks, logger: Logger,
+    package init(configuration: DaemonConfiguration, hooks: Hooks, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.logger = logger
         self.group = group
@@ -98,7 +98,7 @@ public final class WebProfilesDaemon: Sendable {
 
     /// The services to run in one `ServiceGroup`, in start order (they stop in reverse: the
     /// hasher's threads last, after the server has drained its calls).
-    public var services: [ServiceGroupConfiguration.ServiceConfiguration] {
+    package var services: [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: accounts.hasher),
             .init(service: StorageProbe(store: accounts.store, now: accounts.now)),
@@ -115,14 +115,14 @@ public final class WebProfilesDaemon: Sendable {
     /// Re-reads the configuration file and applies it, as SIGHUP and `Operator/Reload` do.
     /// - Returns: the changed settings that need a restart.
     @discardableResult
-    public func reload() async throws -> [String] {
+    package func reload() async throws -> [String] {
         try await control.ask(.reload)
     }
 
     /// Proves the daemon is alive for the watchdog: every event loop runs a task within
     /// `timeout`. The database is not part of it: a storage fault shows in `Health/Check` and the
     /// status line, and restarting the daemon would not mend it (see ``StorageProbe``).
-    public func healthCheck(timeout: Duration = .seconds(5)) async throws {
+    package func healthCheck(timeout: Duration = .seconds(5)) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for loop in self.group.makeIterator() { try await loop.submit {}.get() }
@@ -137,7 +137,7 @@ public final class WebProfilesDaemon: Sendable {
     }
 
     /// A one-line summary for `systemctl status`.
-    public var statusLine: String {
+    package var statusLine: String {
         let storage = accounts.store.health.state
         return "\(server.connectionCount) connections, \(accounts.cachedSessionCount) sessions in use" + (storage == .ok ? "" : "; storage \(storage)")
     }

@@ -19,7 +19,7 @@ import WebProfilesWire
 /// event loops: when a login storm keeps every core busy hashing, the kernel still runs an
 /// event loop as soon as a call arrives, so `Session/Authorize` keeps its latency. With idle
 /// cores the priority changes nothing.
-public final class PasswordHasher: Service, Sendable {
+package final class PasswordHasher: Service, Sendable {
     private struct State {
         var parameters: Argon2Parameters
         /// Hashes of random passwords, by parameters: an attempt that cannot succeed is verified
@@ -37,14 +37,14 @@ public final class PasswordHasher: Service, Sendable {
     private let admission: HashingAdmission
 
     /// The parameters of new hashes.
-    public var parameters: Argon2Parameters { state.withLock { $0.parameters } }
+    package var parameters: Argon2Parameters { state.withLock { $0.parameters } }
 
     /// Errors of hashing itself (never of a wrong password).
-    public struct HashingError: Error, CustomStringConvertible {
-        public var description: String
+    package struct HashingError: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public init(parameters: Argon2Parameters, threads: Int) throws {
+    package init(parameters: Argon2Parameters, threads: Int) throws {
         guard parameters.isWithinBounds else {
             throw HashingError(description: "Argon2 parameters \(parameters) are outside the accepted bounds")
         }
@@ -56,7 +56,7 @@ public final class PasswordHasher: Service, Sendable {
     }
 
     /// Switches to new parameters (a reload); existing hashes keep verifying with their own.
-    public func update(parameters: Argon2Parameters) async throws {
+    package func update(parameters: Argon2Parameters) async throws {
         guard parameters != self.parameters else { return }
         guard parameters.isWithinBounds else {
             throw HashingError(description: "Argon2 parameters \(parameters) are outside the accepted bounds")
@@ -77,13 +77,13 @@ public final class PasswordHasher: Service, Sendable {
     }
 
     /// Stops the threads (after the work queued so far).
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         try await pool.shutdownGracefully()
     }
 
     /// As a service: keeps the threads until the graceful shutdown (or cancellation), then
     /// stops them. Started first in the daemon's group, it stops last.
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         try await shutdown()
     }
@@ -95,7 +95,7 @@ public final class PasswordHasher: Service, Sendable {
     }
 
     /// Hashes `password` into the standard encoded form, on a hashing thread, in `peer`'s turn.
-    public func hash(_ password: String, peer: UInt32) async throws -> String {
+    package func hash(_ password: String, peer: UInt32) async throws -> String {
         let parameters = self.parameters
         return try await run(peer: peer) { try Self.hashNow(password, parameters: parameters) }
     }
@@ -104,7 +104,7 @@ public final class PasswordHasher: Service, Sendable {
     /// attempt cannot succeed) it verifies against a dummy hash with the parameters of
     /// `costLike` (the account's own hash, if there is one) and returns false. A stored hash
     /// whose parameters are out of bounds is not verified and fails.
-    public func verify(_ password: String, encoded: String?, costLike: String? = nil, peer: UInt32) async throws -> Bool {
+    package func verify(_ password: String, encoded: String?, costLike: String? = nil, peer: UInt32) async throws -> Bool {
         let target: String
         if let encoded {
             target = encoded
@@ -170,7 +170,7 @@ public final class PasswordHasher: Service, Sendable {
     }
 
     /// How much nicer than the rest of the process the hashing threads are.
-    public static let hashingNiceness: Int32 = 10
+    package static let hashingNiceness: Int32 = 10
 
     /// Lowers the calling pool thread's priority. On Linux the nice value is per thread and
     /// `who == 0` names the calling thread only (setpriority(2), BUGS). Failure only means the

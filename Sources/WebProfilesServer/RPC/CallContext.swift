@@ -4,31 +4,31 @@ import WebProfilesWire
 import WebProfilesTransport
 
 /// What a handler knows about the call it serves.
-public struct CallContext: Sendable {
-    public var streamID: UInt32
+package struct CallContext: Sendable {
+    package var streamID: UInt32
     /// The full method name.
-    public var method: String
+    package var method: String
     /// Validated call metadata.
-    public var metadata: [String: String]
+    package var metadata: [String: String]
     /// The caller's process, from SO_PEERCRED.
-    public var peer: PeerCredentials
+    package var peer: PeerCredentials
     /// The socket the call arrived on.
-    public var listener: ListenerKind
+    package var listener: ListenerKind
     /// When the caller stops waiting, if it said.
-    public var deadline: NIODeadline?
+    package var deadline: NIODeadline?
     /// The connection's logger, without the call's metadata.
     private var connectionLogger: Logger
     /// The session resolved from `authorization` by the session interceptor, for methods that
     /// require one.
-    public var session: AuthenticatedSession?
+    package var session: AuthenticatedSession?
 
     /// Extra metadata for the call's log entries (interceptors may add to it).
-    public var logMetadata: Logger.Metadata = [:]
+    package var logMetadata: Logger.Metadata = [:]
 
     /// A logger carrying the connection's and the call's metadata (stream, method, once
     /// authenticated the registration, and ``logMetadata``). Built when asked for: most calls
     /// log nothing, and the metadata would cost every call a few allocations.
-    public var logger: Logger {
+    package var logger: Logger {
         var logger = connectionLogger
         logger[metadataKey: "stream"] = "\(streamID)"
         logger[metadataKey: "method"] = "\(LogSafe.text(method, maxLength: 128))"
@@ -38,7 +38,7 @@ public struct CallContext: Sendable {
     }
 
     /// - Parameter logger: the connection's logger; the call's metadata is added to it.
-    public init(streamID: UInt32, method: String, metadata: [String: String], peer: PeerCredentials,
+    package init(streamID: UInt32, method: String, metadata: [String: String], peer: PeerCredentials,
                 listener: ListenerKind, deadline: NIODeadline?, logger: Logger, session: AuthenticatedSession? = nil) {
         self.streamID = streamID
         self.method = method

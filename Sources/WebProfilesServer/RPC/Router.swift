@@ -10,7 +10,7 @@ import WebProfilesWire
 /// A handler error never escapes: ``RPCError``s go to the caller as they are, decoding failures
 /// as INVALID_ARGUMENT, cancellation as CANCELLED, anything else as INTERNAL with a generic
 /// message while the cause is logged.
-public struct Router: CallDispatcher {
+package struct Router: CallDispatcher {
     /// Starts a call of one route: decodes its request, tries the fast path, or returns the task.
     typealias Start = @Sendable (_ document: CBORDocument, _ context: CallContext, _ interceptors: [any ServerInterceptor]) -> CallStart
 
@@ -23,15 +23,15 @@ public struct Router: CallDispatcher {
     private var routes: [String: Route] = [:]
     private var interceptors: [any ServerInterceptor] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds an interceptor; they run in the order added.
-    public mutating func add(interceptor: any ServerInterceptor) {
+    package mutating func add(interceptor: any ServerInterceptor) {
         interceptors.append(interceptor)
     }
 
     /// Registers `handler` for `method` on the given listeners.
-    public mutating func register<Request, Response>(
+    package mutating func register<Request, Response>(
         _ method: MethodDescriptor<Request, Response>,
         on listeners: Set<ListenerKind> = [.api, .operator],
         _ handler: @escaping @Sendable (Request, CallContext) async throws -> Response
@@ -46,7 +46,7 @@ public struct Router: CallDispatcher {
     ///   runs. It must give the answer `handler` would, and never block. Its result must encode
     ///   exactly as `Response` (it is `Response` itself, or the same message with parts
     ///   pre-encoded, see ``CBOREncodedValue``).
-    public mutating func register<Request, Response, ImmediateResponse: Encodable & Sendable>(
+    package mutating func register<Request, Response, ImmediateResponse: Encodable & Sendable>(
         _ method: MethodDescriptor<Request, Response>,
         on listeners: Set<ListenerKind> = [.api, .operator],
         immediate: @escaping @Sendable (Request, CallContext) throws -> ImmediateResponse?,
@@ -110,9 +110,9 @@ public struct Router: CallDispatcher {
     }
 
     /// The names of all registered methods.
-    public var methodNames: [String] { routes.keys.sorted() }
+    package var methodNames: [String] { routes.keys.sorted() }
 
-    public func start(_ call: IncomingCall) -> CallStart {
+    package func start(_ call: IncomingCall) -> CallStart {
         // Timed only when the debug entry that reports it will be written.
         let started = call.logger.logLevel <= .debug ? ContinuousClock.now : nil
         let context = CallContext(streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,

@@ -1,13 +1,13 @@
 import WebProfilesWire
 
 /// Facts about a registered method that interceptors act on.
-public struct MethodInfo: Sendable {
-    public var name: String
-    public var requiresSession: Bool
+package struct MethodInfo: Sendable {
+    package var name: String
+    package var requiresSession: Bool
 }
 
 /// Runs before every handler; may enrich the context or refuse the call.
-public protocol ServerInterceptor: Sendable {
+package protocol ServerInterceptor: Sendable {
     /// Inspects or changes `context`; throwing an ``RPCError`` ends the call with it.
     func intercept(_ context: inout CallContext, method: MethodInfo) async throws
 
@@ -23,5 +23,5 @@ public protocol ServerInterceptor: Sendable {
 
 extension ServerInterceptor {
     /// Interceptors that do not implement it keep every call on the asynchronous path.
-    public func interceptImmediately(_ context: inout CallContext, method: MethodInfo) throws -> Bool { false }
+    package func interceptImmediately(_ context: inout CallContext, method: MethodInfo) throws -> Bool { false }
 }

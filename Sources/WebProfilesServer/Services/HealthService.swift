@@ -3,12 +3,12 @@ import WebProfilesAPI
 import WebProfilesStore
 
 /// `webprofiles.v1.Health`: answers on both sockets whether the daemon serves.
-public struct HealthService: Sendable {
+package struct HealthService: Sendable {
     private let startedAt: ContinuousClock.Instant
     private let isDraining: @Sendable () -> Bool
     private let storage: @Sendable () -> StorageHealth.State
 
-    public init(startedAt: ContinuousClock.Instant = .now, isDraining: @escaping @Sendable () -> Bool = { false },
+    package init(startedAt: ContinuousClock.Instant = .now, isDraining: @escaping @Sendable () -> Bool = { false },
                 storage: @escaping @Sendable () -> StorageHealth.State = { .ok }) {
         self.startedAt = startedAt
         self.isDraining = isDraining
@@ -16,7 +16,7 @@ public struct HealthService: Sendable {
     }
 
     /// Registers `Health/Check` on both listeners.
-    public func register(in router: inout Router) {
+    package func register(in router: inout Router) {
         router.register(HealthAPI.check) { _, _ in
             let storage = storage()
             let status = isDraining() ? HealthCheckResponse.draining : storage == .ok ? HealthCheckResponse.serving : HealthCheckResponse.notServing

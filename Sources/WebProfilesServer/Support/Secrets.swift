@@ -2,31 +2,31 @@ import Crypto
 import Foundation
 
 /// Session tokens and activation codes: random, shown once, stored only as SHA-256.
-public enum Secrets {
+package enum Secrets {
     /// Prefix of session tokens.
-    public static let sessionTokenPrefix = "wps_"
+    package static let sessionTokenPrefix = "wps_"
     /// Prefix of activation codes.
-    public static let activationCodePrefix = "wpa_"
+    package static let activationCodePrefix = "wpa_"
 
     /// `wps_` + base64url of 32 bytes from the system CSPRNG.
-    public static func newSessionToken() -> String { sessionTokenPrefix + randomBase64URL(bytes: 32) }
+    package static func newSessionToken() -> String { sessionTokenPrefix + randomBase64URL(bytes: 32) }
 
     /// `wpa_` + base64url of 16 bytes (128 bits) from the system CSPRNG.
-    public static func newActivationCode() -> String { activationCodePrefix + randomBase64URL(bytes: 16) }
+    package static func newActivationCode() -> String { activationCodePrefix + randomBase64URL(bytes: 16) }
 
     /// Whether `token` has the shape of a session token (checked before hashing anything).
-    public static func looksLikeSessionToken(_ token: String) -> Bool {
+    package static func looksLikeSessionToken(_ token: String) -> Bool {
         token.utf8.count == 4 + 43 && token.hasPrefix(sessionTokenPrefix)
     }
 
-    public static func looksLikeActivationCode(_ code: String) -> Bool {
+    package static func looksLikeActivationCode(_ code: String) -> Bool {
         code.utf8.count == 4 + 22 && code.hasPrefix(activationCodePrefix)
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex SHA-256 of the UTF-8 bytes.
-    public static func sha256Hex(_ text: String) -> String {
+    package static func sha256Hex(_ text: String) -> String {
         var text = text
         let digest = text.withUTF8 { SHA256.hash(data: $0) }
         // Runs on every authenticated call: one allocation for the result, no per-character appends.

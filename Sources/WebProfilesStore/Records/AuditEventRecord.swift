@@ -2,36 +2,36 @@ import Foundation
 import GRDB
 
 /// A row of `auditEvent`: one change, written in the same transaction as the change.
-public struct AuditEventRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "auditEvent"
+package struct AuditEventRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    package static let databaseTableName = "auditEvent"
 
-    public var id: Int64?
-    public var at: Date
+    package var id: Int64?
+    package var at: Date
     /// See ``AuditAction``.
-    public var action: AuditAction
+    package var action: AuditAction
     /// `registration:<id>`, `operator:uid=<uid>` or `system`.
-    public var actor: String
-    public var companyId: String?
-    public var targetRegistrationId: String?
+    package var actor: String
+    package var companyId: String?
+    package var targetRegistrationId: String?
     /// JSON object of the fields before the change.
-    public var before: String?
+    package var before: String?
     /// JSON object of the fields after the change.
-    public var after: String?
+    package var after: String?
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
+    package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
 
-    public enum Columns {
-        public static let id = Column(CodingKeys.id)
-        public static let at = Column(CodingKeys.at)
-        public static let companyId = Column(CodingKeys.companyId)
-        public static let targetRegistrationId = Column(CodingKeys.targetRegistrationId)
+    package enum Columns {
+        package static let id = Column(CodingKeys.id)
+        package static let at = Column(CodingKeys.at)
+        package static let companyId = Column(CodingKeys.companyId)
+        package static let targetRegistrationId = Column(CodingKeys.targetRegistrationId)
     }
 }
 
 /// The kinds of audit events.
-public enum AuditAction: String, Codable, Sendable, CaseIterable {
+package enum AuditAction: String, Codable, Sendable, CaseIterable {
     case registered
     case activated
     case profileChanged

@@ -2,29 +2,29 @@ import Foundation
 import GRDB
 
 /// A row of `session`: a live login. Only the SHA-256 of the token is stored.
-public struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "session"
+package struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "session"
 
-    public var id: String
-    public var registrationId: String
+    package var id: String
+    package var registrationId: String
     /// SHA-256 (hex) of the session token.
-    public var tokenHash: String
-    public var createdAt: Date
+    package var tokenHash: String
+    package var createdAt: Date
     /// The absolute end of the session.
-    public var expiresAt: Date
+    package var expiresAt: Date
     /// Last use, persisted in batches (validation never writes per call).
-    public var lastSeenAt: Date
+    package var lastSeenAt: Date
 
-    public enum Columns {
-        public static let id = Column(CodingKeys.id)
-        public static let registrationId = Column(CodingKeys.registrationId)
-        public static let tokenHash = Column(CodingKeys.tokenHash)
-        public static let createdAt = Column(CodingKeys.createdAt)
-        public static let expiresAt = Column(CodingKeys.expiresAt)
-        public static let lastSeenAt = Column(CodingKeys.lastSeenAt)
+    package enum Columns {
+        package static let id = Column(CodingKeys.id)
+        package static let registrationId = Column(CodingKeys.registrationId)
+        package static let tokenHash = Column(CodingKeys.tokenHash)
+        package static let createdAt = Column(CodingKeys.createdAt)
+        package static let expiresAt = Column(CodingKeys.expiresAt)
+        package static let lastSeenAt = Column(CodingKeys.lastSeenAt)
     }
 
-    public init(id: String, registrationId: String, tokenHash: String, createdAt: Date, expiresAt: Date, lastSeenAt: Date) {
+    package init(id: String, registrationId: String, tokenHash: String, createdAt: Date, expiresAt: Date, lastSeenAt: Date) {
         self.id = id
         self.registrationId = registrationId
         self.tokenHash = tokenHash

@@ -12,15 +12,18 @@ swift build --build-tests
 
 echo "==> swift test"
 swift test --skip-build
+# The binaries the Python suites drive: the ones this build made.
+bin=$(swift build --show-bin-path)
+export WEBPROFILED="$bin/webprofiled" WEBPROFILECTL="$bin/webprofilectl"
 
 echo "==> architecture (Tests/Architecture: imports match Package.swift and ARCHITECTURE.md's rules)"
 python3 -m pytest -q Tests/Architecture
 
 echo "==> interop test (Python, Tests/Interop)"
-WEBPROFILED="$(pwd)/.build/debug/webprofiled" python3 -m pytest -q Tests/Interop
+python3 -m pytest -q Tests/Interop
 
 echo "==> hostile-input suite (Python, Tests/Hostile: each attack measured, its bound asserted)"
-WEBPROFILED="$(pwd)/.build/debug/webprofiled" python3 -m pytest -q -rs Tests/Hostile
+python3 -m pytest -q -rs Tests/Hostile
 
 # Bounded: each target fuzzes for FUZZ_SECONDS (60 in CI, 15 otherwise).
 fuzz_seconds=${FUZZ_SECONDS:-$([[ "${CI:-}" == true ]] && echo 60 || echo 15)}

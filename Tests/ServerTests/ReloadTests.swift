@@ -120,8 +120,12 @@ struct ReloadTests {
             claimed.replaceSubrange(0..<4, with: withUnsafeBytes(of: UInt32(1 << 20 - 8).bigEndian) { Array($0) })
             first.send(claimed + [UInt8](repeating: 0xA0, count: 900_000))
             second.send(claimed + [UInt8](repeating: 0xA0, count: 300_000))
-            let goAway = try #require(second.frame(within: 5))
-            #expect(goAway.kind == 7 && goAway.status == StatusCode.resourceExhausted.rawValue)
+            // Whichever crosses the budget last is refused (reads of the two interleave).
+            let refused = [second, first].contains { connection in
+                guard let goAway = connection.frame(within: 3) else { return false }
+                return goAway.kind == 7 && goAway.status == StatusCode.resourceExhausted.rawValue
+            }
+            #expect(refused)
         }
     }
 

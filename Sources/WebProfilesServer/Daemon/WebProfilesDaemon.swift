@@ -44,6 +44,8 @@ package final class WebProfilesDaemon: Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let exitWhenIdle: Duration?
+    /// Every method the daemon serves.
+    package let methodNames: [String]
 
     /// The configuration in force.
     package var configuration: DaemonConfiguration { reloader.configuration }
@@ -80,6 +82,7 @@ package final class WebProfilesDaemon: Sendable {
         SessionService(accounts: accounts).register(in: &router)
         ProfilesService(accounts: accounts).register(in: &router)
         OperatorService(accounts: accounts, connections: connections, control: control, startedAt: startedAt).register(in: &router)
+        methodNames = router.methodNames
 
         server = RPCServer(
             listeners: [

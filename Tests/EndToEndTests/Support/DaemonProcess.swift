@@ -13,8 +13,11 @@ final class DaemonProcess: @unchecked Sendable {
         while url.lastPathComponent != "Tests" { url.deleteLastPathComponent() }
         return url.deletingLastPathComponent()
     }()
-    static let daemonBinary = repositoryRoot.appendingPathComponent(".build/debug/webprofiled").path
-    static let ctlBinary = repositoryRoot.appendingPathComponent(".build/debug/webprofilectl").path
+    /// Where the binaries of this build are: beside the test bundle (as swift-argument-parser's
+    /// tests find theirs), so a release or `--scratch-path` build tests its own binaries.
+    static let productsDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    static let daemonBinary = productsDirectory.appendingPathComponent("webprofiled").path
+    static let ctlBinary = productsDirectory.appendingPathComponent("webprofilectl").path
 
     /// Cheap Argon2 parameters so tests run fast; the defaults are tested separately.
     static let fastHashing = ["--argon2-memory-kib", "64", "--argon2-iterations", "1"]

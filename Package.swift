@@ -170,6 +170,7 @@ let package = Package(
             dependencies: [
                 "WebProfilesServer", "WebProfilesDomain", "WebProfilesAPI", "WebProfilesWire", "WebProfilesStore", "WebProfilesTransport",
                 "WebProfilesClient", "CBOR", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

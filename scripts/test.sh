@@ -11,7 +11,8 @@ echo "==> swift build (debug, with tests)"
 swift build --build-tests
 
 echo "==> swift test"
-swift test --skip-build
+# Bounded: a test that hangs fails the run instead of holding CI until its limit.
+timeout --signal=ABRT 1200 swift test --skip-build
 # The binaries the Python suites drive: the ones this build made.
 bin=$(swift build --show-bin-path)
 export WEBPROFILED="$bin/webprofiled" WEBPROFILECTL="$bin/webprofilectl"

@@ -13,6 +13,8 @@ package struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         package static let unavailable = Code("unavailable")
         /// The database is corrupt.
         package static let dataLoss = Code("dataLoss")
+        /// The database holds what the code does not expect (a bug, or a schema from elsewhere).
+        package static let `internal` = Code("internal")
         package var description: String { name }
     }
 

@@ -7,16 +7,23 @@ import UnixSignals
 struct ControlService: Service {
     let control: DaemonControl
     let reloader: Reloader
+    /// Whether SIGHUP asks for a reload (the executable; a daemon embedded in tests does not trap
+    /// the process's signals).
+    let reloadsOnHangup: Bool
     let logger: Logger
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         let (control, reloader, logger) = (self.control, self.reloader, self.logger)
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await _ in signals {
-                    logger.info("SIGHUP: reloading the configuration")
-                    _ = try? await control.ask(.reload)
+            if reloadsOnHangup {
+                group.addTask {
+                    // Made in the task, so that waiting for the signal's registration never holds
+                    // the requests up, and a cancellation ends it.
+                    let signals = await UnixSignalsSequence(trapping: .sighup)
+                    for await _ in signals {
+                        logger.info("SIGHUP: reloading the configuration")
+                        _ = try? await control.ask(.reload)
+                    }
                 }
             }
             group.addTask {

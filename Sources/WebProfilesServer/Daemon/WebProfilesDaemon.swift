@@ -44,16 +44,22 @@ package final class WebProfilesDaemon: Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let exitWhenIdle: Duration?
+    private let reloadsOnHangup: Bool
     /// Every method the daemon serves.
     package let methodNames: [String]
 
     /// The configuration in force.
     package var configuration: DaemonConfiguration { reloader.configuration }
 
-    /// - Parameter now: the clock of every policy (sessions, lockouts, activation codes); tests
-    ///   pass a manual one.
+    /// - Parameters:
+    ///   - reloadsOnHangup: whether SIGHUP reloads the configuration (false for a daemon embedded in
+    ///     a test process, whose signals are not its own).
+    ///   - now: the clock of every policy (sessions, lockouts, activation codes); tests pass a
+    ///     manual one.
     package init(configuration: DaemonConfiguration, hooks: Hooks, logger: Logger,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, now: @escaping @Sendable () -> Date = { Date() }) throws {
+                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, reloadsOnHangup: Bool = true,
+                 now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.reloadsOnHangup = reloadsOnHangup
         self.logger = logger
         self.group = group
         self.exitWhenIdle = configuration.exitWhenIdle
@@ -107,7 +113,7 @@ package final class WebProfilesDaemon: Sendable {
             .init(service: StorageProbe(store: accounts.store, now: accounts.now)),
             .init(service: SessionJanitor(accounts: accounts, logger: logger)),
             .init(service: server),
-            .init(service: ControlService(control: control, reloader: reloader, logger: logger)),
+            .init(service: ControlService(control: control, reloader: reloader, reloadsOnHangup: reloadsOnHangup, logger: logger)),
         ]
         if let idle = exitWhenIdle {
             services.append(.init(service: IdleExit(server: server, after: idle, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))

@@ -58,11 +58,12 @@ final class InProcessDaemon: Sendable {
             configuration.useStateDirectory(directory)
             return configuration
         }
-        let logger = Logger(label: "in-process-daemon")
+        var logger = Logger(label: "in-process-daemon")
+        logger.logLevel = .warning
         let reloadedLogLevel = self.reloadedLogLevel
         let hooks = WebProfilesDaemon.Hooks(loadConfiguration: load, didReload: { applied in reloadedLogLevel.value = applied.logLevel })
         let clock = self.clock
-        daemon = try WebProfilesDaemon(configuration: try load(), hooks: hooks, logger: logger, now: { clock.now })
+        daemon = try WebProfilesDaemon(configuration: try load(), hooks: hooks, logger: logger, reloadsOnHangup: false, now: { clock.now })
         group = ServiceGroup(configuration: .init(services: daemon.services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
         let group = self.group
         run = Task { try await group.run() }

@@ -38,6 +38,7 @@ let package = Package(
     targets: [
         // MARK: C libraries from Debian
         .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "CCrack", path: "Sources/CCrack", providers: [.apt(["libcrack2-dev", "cracklib-runtime"])]),
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // MARK: Wire protocol (no I/O)
@@ -77,7 +78,7 @@ let package = Package(
             name: "WebProfilesServer",
             dependencies: [
                 "CBOR", "WebProfilesWire", "WebProfilesAPI", "WebProfilesDomain", "WebProfilesStore",
-                "WebProfilesTransport", "CArgon2",
+                "WebProfilesTransport", "CArgon2", "CCrack",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

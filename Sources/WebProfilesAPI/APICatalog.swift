@@ -21,12 +21,19 @@ extension MethodDescriptor: AnyMethodDescriptor {
 public enum APICatalog {
     public static let methods: [any AnyMethodDescriptor] = [
         HealthAPI.check,
-        SessionAPI.login, SessionAPI.activate, SessionAPI.whoami, SessionAPI.authorize, SessionAPI.logout,
-        SessionAPI.listSessions, SessionAPI.revokeSession, SessionAPI.changePassword,
+        SessionAPI.login, SessionAPI.activate, SessionAPI.requestRecovery, SessionAPI.completeRecovery, SessionAPI.whoami,
+        SessionAPI.authorize, SessionAPI.selectCompany, SessionAPI.acceptInvitation, SessionAPI.getAccount, SessionAPI.updateMyDetails,
+        SessionAPI.logout, SessionAPI.listSessions, SessionAPI.revokeSession, SessionAPI.revokeOtherSessions, SessionAPI.changePassword,
+        SessionAPI.beginTOTPEnrollment, SessionAPI.confirmTOTPEnrollment, SessionAPI.disableTOTP,
         ProfilesAPI.listRegistrations, ProfilesAPI.getRegistration, ProfilesAPI.registerUser, ProfilesAPI.changeProfile,
-        ProfilesAPI.revokeCredentials, ProfilesAPI.restoreCredentials, ProfilesAPI.getCompany,
+        ProfilesAPI.revokeCredentials, ProfilesAPI.restoreCredentials, ProfilesAPI.getCompany, ProfilesAPI.updateRegistration,
+        ProfilesAPI.resetCredentials, ProfilesAPI.reissueActivation, ProfilesAPI.listUserSessions, ProfilesAPI.endUserSessions,
+        ProfilesAPI.listAuditEvents,
         OperatorAPI.createCompany, OperatorAPI.changeLegalRepresentative, OperatorAPI.addLines, OperatorAPI.removeLine,
         OperatorAPI.listCompanies, OperatorAPI.getCompany, OperatorAPI.unlockRegistration, OperatorAPI.listAuditEvents,
+        OperatorAPI.findCompanies, OperatorAPI.findRegistrations, OperatorAPI.listRegistrations, OperatorAPI.getRegistration,
+        OperatorAPI.updateLegalRepresentative, OperatorAPI.setReferentTypes, OperatorAPI.resetCredentials, OperatorAPI.reissueActivation,
+        OperatorAPI.resetSecondFactor, OperatorAPI.listUserSessions, OperatorAPI.endUserSessions,
         OperatorAPI.stats, OperatorAPI.reload,
     ]
 

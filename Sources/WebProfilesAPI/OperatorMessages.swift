@@ -11,6 +11,17 @@ public enum OperatorAPI {
     public static let getCompany = MethodDescriptor<GetCompanyRequest, CompanyResponse>(service: "Operator", method: "GetCompany")
     public static let unlockRegistration = MethodDescriptor<UnlockRegistrationRequest, RegistrationResponse>(service: "Operator", method: "UnlockRegistration")
     public static let listAuditEvents = MethodDescriptor<ListAuditEventsRequest, ListAuditEventsResponse>(service: "Operator", method: "ListAuditEvents")
+    public static let findCompanies = MethodDescriptor<FindCompaniesRequest, ListCompaniesResponse>(service: "Operator", method: "FindCompanies")
+    public static let findRegistrations = MethodDescriptor<FindRegistrationsRequest, FindRegistrationsResponse>(service: "Operator", method: "FindRegistrations")
+    public static let listRegistrations = MethodDescriptor<OperatorListRegistrationsRequest, ListRegistrationsResponse>(service: "Operator", method: "ListRegistrations")
+    public static let getRegistration = MethodDescriptor<OperatorRegistrationRequest, RegistrationResponse>(service: "Operator", method: "GetRegistration")
+    public static let updateLegalRepresentative = MethodDescriptor<UpdateLegalRepresentativeRequest, CompanyResponse>(service: "Operator", method: "UpdateLegalRepresentative")
+    public static let setReferentTypes = MethodDescriptor<SetReferentTypesRequest, CompanyResponse>(service: "Operator", method: "SetReferentTypes")
+    public static let resetCredentials = MethodDescriptor<OperatorResetCredentialsRequest, CredentialsResetResponse>(service: "Operator", method: "ResetCredentials")
+    public static let reissueActivation = MethodDescriptor<OperatorReissueActivationRequest, RegistrationWithActivation>(service: "Operator", method: "ReissueActivation")
+    public static let resetSecondFactor = MethodDescriptor<ResetSecondFactorRequest, RegistrationResponse>(service: "Operator", method: "ResetSecondFactor")
+    public static let listUserSessions = MethodDescriptor<OperatorRegistrationRequest, ListSessionsResponse>(service: "Operator", method: "ListUserSessions")
+    public static let endUserSessions = MethodDescriptor<OperatorEndUserSessionsRequest, SessionsEndedResponse>(service: "Operator", method: "EndUserSessions")
     public static let stats = MethodDescriptor<Empty, StatsResponse>(service: "Operator", method: "Stats")
     /// Re-reads the configuration file, like SIGHUP.
     public static let reload = MethodDescriptor<Empty, ReloadResponse>(service: "Operator", method: "Reload")
@@ -120,13 +131,21 @@ public struct UnlockRegistrationRequest: Codable, Sendable {
 public struct ListAuditEventsRequest: Codable, Sendable {
     public var companyId: String?
     public var registrationId: String?
+    /// Only this action (see ``AuditEvent/action``).
+    public var action: String?
+    /// From this time on (inclusive).
     public var since: Date?
+    /// Before this time (exclusive).
+    public var until: Date?
     public var pageSize: Int?
     public var pageToken: String?
-    public init(companyId: String? = nil, registrationId: String? = nil, since: Date? = nil, pageSize: Int? = nil, pageToken: String? = nil) {
+    public init(companyId: String? = nil, registrationId: String? = nil, action: String? = nil, since: Date? = nil, until: Date? = nil,
+                pageSize: Int? = nil, pageToken: String? = nil) {
         self.companyId = companyId
         self.registrationId = registrationId
+        self.action = action
         self.since = since
+        self.until = until
         self.pageSize = pageSize
         self.pageToken = pageToken
     }
@@ -136,24 +155,30 @@ public struct ListAuditEventsRequest: Codable, Sendable {
 public struct AuditEvent: Codable, Hashable, Sendable {
     public var eventId: Int64
     public var at: Date
-    /// registered, activated, profileChanged, revoked, restored, locked, unlocked, login,
-    /// loginFailed, logout, sessionRevoked, passwordChanged, companyCreated,
-    /// legalRepresentativeChanged, linesChanged.
+    /// One of the actions listed in Protocol/PROTOCOL.md ("Audit events").
     public var action: String
-    /// `registration:<id>`, `operator:uid=<uid>`, `system` or `anonymous`.
+    /// `registration:<id>`, `account:<id>`, `operator:uid=<uid>`, `system` or `anonymous`.
     public var actor: String
+    /// For the desk's actions: the agent and the ticket (`operator-agent`, `operator-ticket`).
+    public var agent: String?
+    public var ticket: String?
     public var companyId: String?
     public var targetRegistrationId: String?
+    /// The account an account-wide event (login, password, second factor) is about.
+    public var targetAccountId: String?
     public var before: [String: String]?
     public var after: [String: String]?
-    public init(eventId: Int64, at: Date, action: String, actor: String, companyId: String?, targetRegistrationId: String?,
-                before: [String: String]?, after: [String: String]?) {
+    public init(eventId: Int64, at: Date, action: String, actor: String, agent: String? = nil, ticket: String? = nil, companyId: String?,
+                targetRegistrationId: String?, targetAccountId: String? = nil, before: [String: String]?, after: [String: String]?) {
         self.eventId = eventId
         self.at = at
         self.action = action
         self.actor = actor
+        self.agent = agent
+        self.ticket = ticket
         self.companyId = companyId
         self.targetRegistrationId = targetRegistrationId
+        self.targetAccountId = targetAccountId
         self.before = before
         self.after = after
     }
@@ -198,4 +223,125 @@ public struct ReloadResponse: Codable, Sendable {
     /// Settings that changed in the file but only take effect after a restart.
     public var restartRequired: [String]
     public init(restartRequired: [String]) { self.restartRequired = restartRequired }
+}
+
+/// The desk's company search: by VAT number (exact) or by name (a substring, case and accents
+/// folded); exactly one of the two.
+public struct FindCompaniesRequest: Codable, Sendable {
+    public var vatNumber: String?
+    public var name: String?
+    public var pageSize: Int?
+    public var pageToken: String?
+    public init(vatNumber: String? = nil, name: String? = nil, pageSize: Int? = nil, pageToken: String? = nil) {
+        self.vatNumber = vatNumber
+        self.name = name
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+}
+
+/// The desk's person search across companies: by username, email or (for legal
+/// representatives) fiscal code, each exact after normalisation; exactly one of the three.
+public struct FindRegistrationsRequest: Codable, Sendable {
+    public var username: String?
+    public var email: String?
+    public var fiscalCode: String?
+    public init(username: String? = nil, email: String? = nil, fiscalCode: String? = nil) {
+        self.username = username
+        self.email = email
+        self.fiscalCode = fiscalCode
+    }
+}
+
+public struct FindRegistrationsResponse: Codable, Sendable {
+    /// At most 500, ordered by company then username.
+    public var registrations: [Registration]
+    public init(registrations: [Registration]) { self.registrations = registrations }
+}
+
+/// `Profiles/ListRegistrations` for any company.
+public struct OperatorListRegistrationsRequest: Codable, Sendable {
+    public var companyId: String
+    public var profile: Profile?
+    public var status: RegistrationStatus?
+    public var query: String?
+    public var pageSize: Int?
+    public var pageToken: String?
+    public init(companyId: String, profile: Profile? = nil, status: RegistrationStatus? = nil, query: String? = nil, pageSize: Int? = nil,
+                pageToken: String? = nil) {
+        self.companyId = companyId
+        self.profile = profile
+        self.status = status
+        self.query = query
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+}
+
+/// One registration, in any company.
+public struct OperatorRegistrationRequest: Codable, Sendable {
+    public var registrationId: String
+    public init(registrationId: String) { self.registrationId = registrationId }
+}
+
+/// Corrects the legal representative's data in place: same username, same sessions.
+public struct UpdateLegalRepresentativeRequest: Codable, Sendable {
+    public var companyId: String
+    public var fullName: String?
+    public var email: String?
+    public var fiscalCode: String?
+    public var reason: String
+    public init(companyId: String, fullName: String? = nil, email: String? = nil, fiscalCode: String? = nil, reason: String) {
+        self.companyId = companyId
+        self.fullName = fullName
+        self.email = email
+        self.fiscalCode = fiscalCode
+        self.reason = reason
+    }
+}
+
+public struct SetReferentTypesRequest: Codable, Sendable {
+    public var companyId: String
+    /// The contract's list (at most 50 entries); empty to accept any referent again.
+    public var referentTypes: [String]
+    public init(companyId: String, referentTypes: [String]) {
+        self.companyId = companyId
+        self.referentTypes = referentTypes
+    }
+}
+
+public struct OperatorResetCredentialsRequest: Codable, Sendable {
+    public var registrationId: String
+    public var reason: String
+    public init(registrationId: String, reason: String) {
+        self.registrationId = registrationId
+        self.reason = reason
+    }
+}
+
+public struct OperatorReissueActivationRequest: Codable, Sendable {
+    public var registrationId: String
+    public var reason: String?
+    public init(registrationId: String, reason: String? = nil) {
+        self.registrationId = registrationId
+        self.reason = reason
+    }
+}
+
+public struct ResetSecondFactorRequest: Codable, Sendable {
+    public var registrationId: String
+    public var reason: String
+    public init(registrationId: String, reason: String) {
+        self.registrationId = registrationId
+        self.reason = reason
+    }
+}
+
+public struct OperatorEndUserSessionsRequest: Codable, Sendable {
+    public var registrationId: String
+    public var reason: String
+    public init(registrationId: String, reason: String) {
+        self.registrationId = registrationId
+        self.reason = reason
+    }
 }

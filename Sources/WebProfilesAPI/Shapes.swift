@@ -96,16 +96,21 @@ public struct Company: Codable, Hashable, Sendable {
     public var vatNumber: String
     public var legalRepresentative: LegalRepresentative
     public var lines: [Line]
-    public init(companyId: String, name: String, vatNumber: String, legalRepresentative: LegalRepresentative, lines: [Line]) {
+    /// The referent types the contract names (`Operator/SetReferentTypes`); absent when it names
+    /// none (any referent is accepted).
+    public var referentTypes: [String]?
+    public init(companyId: String, name: String, vatNumber: String, legalRepresentative: LegalRepresentative, lines: [Line],
+                referentTypes: [String]? = nil) {
         self.companyId = companyId
         self.name = name
         self.vatNumber = vatNumber
         self.legalRepresentative = legalRepresentative
         self.lines = lines
+        self.referentTypes = referentTypes
     }
 }
 
-/// One live session of the caller.
+/// One live session.
 public struct SessionInfo: Codable, Hashable, Sendable {
     public var sessionId: String
     public var createdAt: Date
@@ -116,12 +121,87 @@ public struct SessionInfo: Codable, Hashable, Sendable {
     public var idleExpiresAt: Date
     /// Whether this is the session making the call.
     public var current: Bool
-    public init(sessionId: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, idleExpiresAt: Date, current: Bool) {
+    /// The end user's address and browser at login, as the portal passed them.
+    public var clientAddress: String?
+    public var userAgent: String?
+    /// The company the session acts for when a call names none (shown to the person only).
+    public var selectedCompanyId: String?
+    public init(sessionId: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, idleExpiresAt: Date, current: Bool,
+                clientAddress: String? = nil, userAgent: String? = nil, selectedCompanyId: String? = nil) {
         self.sessionId = sessionId
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt
         self.expiresAt = expiresAt
         self.idleExpiresAt = idleExpiresAt
         self.current = current
+        self.clientAddress = clientAddress
+        self.userAgent = userAgent
+        self.selectedCompanyId = selectedCompanyId
+    }
+}
+
+/// One company a person is active in, with their profile there.
+public struct Membership: Codable, Hashable, Sendable {
+    public var registrationId: String
+    public var companyId: String
+    public var companyName: String
+    public var profile: Profile
+    public init(registrationId: String, companyId: String, companyName: String, profile: Profile) {
+        self.registrationId = registrationId
+        self.companyId = companyId
+        self.companyName = companyName
+        self.profile = profile
+    }
+}
+
+/// A person's own account: what is theirs whatever the companies.
+public struct Account: Codable, Hashable, Sendable {
+    public var accountId: String
+    public var username: String
+    public var displayName: String
+    /// Where recovery codes are delivered.
+    public var email: String
+    public var memberships: [Membership]
+    public var secondFactor: SecondFactorState
+    public init(accountId: String, username: String, displayName: String, email: String, memberships: [Membership], secondFactor: SecondFactorState) {
+        self.accountId = accountId
+        self.username = username
+        self.displayName = displayName
+        self.email = email
+        self.memberships = memberships
+        self.secondFactor = secondFactor
+    }
+}
+
+/// Whether an account has a second factor.
+public struct SecondFactorState: Codable, Hashable, Sendable {
+    /// TOTP is confirmed and asked at every login.
+    public var enabled: Bool
+    /// Whether the person's profiles require one (`second_factor_required_profiles`).
+    public var required: Bool
+    /// Recovery codes not used yet.
+    public var recoveryCodesLeft: Int
+    public init(enabled: Bool, required: Bool, recoveryCodesLeft: Int) {
+        self.enabled = enabled
+        self.required = required
+        self.recoveryCodesLeft = recoveryCodesLeft
+    }
+}
+
+/// What the calling service must deliver to a person (the daemon sends no mail): to the
+/// registered address, never shown to a manager or the desk.
+public struct RecoveryDelivery: Codable, Hashable, Sendable {
+    public var registrationId: String
+    public var email: String
+    public var displayName: String
+    /// Single use; `Session/CompleteRecovery` sets a new password with it.
+    public var recoveryCode: String
+    public var expiresAt: Date
+    public init(registrationId: String, email: String, displayName: String, recoveryCode: String, expiresAt: Date) {
+        self.registrationId = registrationId
+        self.email = email
+        self.displayName = displayName
+        self.recoveryCode = recoveryCode
+        self.expiresAt = expiresAt
     }
 }

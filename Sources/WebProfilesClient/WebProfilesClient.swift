@@ -46,6 +46,8 @@ public final class WebProfilesClient: Sendable {
     /// Session token sent as `authorization: Bearer …` when a call gives none, with that
     /// metadata value made once rather than on every call.
     private let defaultToken = Mutex<(token: String, authorization: String)?>(nil)
+    /// Metadata every call carries unless it gives its own value (``setMetadata(_:for:)``).
+    private let defaultMetadata = Mutex<[String: String]>([:])
 
     public init(socketPath: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 peerName: String = "webprofiles-swift/\(webProfilesVersion)", maxFrameBytes: Int = 16 << 20) {
@@ -58,6 +60,13 @@ public final class WebProfilesClient: Sendable {
     /// Sets the session token used by calls that need one.
     public func setSessionToken(_ token: String?) {
         defaultToken.withLock { $0 = token.map { ($0, "Bearer \($0)") } }
+    }
+
+    /// Sets (or, with nil, removes) metadata every call carries unless it gives its own value:
+    /// the end user's `client-ip` and `user-agent` a portal passes along, or the desk's
+    /// `operator-agent` and `operator-ticket`.
+    public func setMetadata(_ value: String?, for key: String) {
+        defaultMetadata.withLock { $0[key] = value }
     }
 
     /// The session token calls use by default.
@@ -75,6 +84,8 @@ public final class WebProfilesClient: Sendable {
         metadata: [String: String] = [:], timeout: Duration? = nil
     ) async throws -> Response {
         var metadata = metadata
+        let defaults = defaultMetadata.withLock { $0 }
+        if !defaults.isEmpty { metadata.merge(defaults) { given, _ in given } }
         if metadata[Metadata.authorization] == nil, let authorization = defaultToken.withLock({ $0?.authorization }) {
             metadata[Metadata.authorization] = authorization
         }

@@ -5,6 +5,8 @@ public enum Permission: String, Codable, Sendable, CaseIterable, CustomStringCon
     case usersView = "users.view"
     case usersManage = "users.manage"
     case usersManageAdmins = "users.manageAdmins"
+    /// The company's audit trail (`Profiles/ListAuditEvents`).
+    case auditView = "audit.view"
     case linesView = "lines.view"
     case lineServices = "line.services"
     case lineManage = "line.manage"

@@ -8,6 +8,7 @@ public enum PermissionTable {
              (.usersView, .legalRepresentative), (.usersView, .adminFull),
              (.usersManage, .legalRepresentative), (.usersManage, .adminFull),
              (.usersManageAdmins, .legalRepresentative),
+             (.auditView, .legalRepresentative), (.auditView, .adminFull),
              (.linesView, .legalRepresentative), (.linesView, .adminFull), (.linesView, .adminLight):
             return .granted
         case (.lineServices, .legalRepresentative), (.lineServices, .adminFull),

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WebProfilesDomain
 
 /// Where a login attempt comes from, for throttling: the end user's address (the `client-ip`
@@ -70,18 +69,19 @@ package struct LoginPolicy: Sendable, Hashable {
 package enum LoginSubject: Sendable, Hashable {
     /// A login by username (nil: not a valid username, so nobody).
     case username(Username?)
-    /// The current password of a logged-in registration (a password change).
-    case registration(String)
+    /// The current password of a logged-in account (a password change, an email change, turning
+    /// the second factor off).
+    case account(String)
 }
 
 /// The first step of a password check, recorded before the password is verified.
 package struct LoginAttempt: Sendable {
-    /// The registration the subject names, if any.
-    package var registration: RegistrationRecord?
-    /// The hash to verify the password against, when the attempt may succeed: the account is
-    /// active, unlocked, and had an attempt left, which this one took (counted as a failure until
-    /// ``ProfileStore/recordLoginSuccess(session:verifiedPasswordHash:upgradedPasswordHash:maxSessions:now:)``
-    /// or ``ProfileStore/releaseLoginAttempt(_:)`` gives it back). Nil otherwise (unknown, pending,
+    /// The account the subject names, if any.
+    package var account: AccountRecord?
+    /// The hash to verify the password against, when the attempt may succeed: the account has an
+    /// active membership, is unlocked, and had an attempt left, which this one took (counted as a
+    /// failure until ``ProfileStore/recordLoginSuccess(_:)`` or
+    /// ``ProfileStore/releaseLoginAttempt(_:)`` gives it back). Nil otherwise (unknown, pending,
     /// revoked, locked, or its attempts all taken): the caller then verifies against a dummy hash,
     /// so that every attempt costs the same.
     package var hashToVerify: String?
@@ -92,6 +92,56 @@ package struct LoginAttempt: Sendable {
     package var throttled: Bool
 }
 
+/// Why a password check that ran failed.
+package enum LoginFailure: String, Sendable, Hashable {
+    /// The password was wrong.
+    case password
+    /// The password was right but the second factor missing or wrong.
+    case secondFactor
+}
+
+/// The second factor a login presented and the server checked: a TOTP code of a time step
+/// (accepted once only), or a single-use recovery code.
+package enum SecondFactorUse: Sendable, Hashable {
+    case totp(step: Int64)
+    case recoveryCode(hash: String)
+}
+
+/// A successful login to record.
+package struct LoginSuccess: Sendable {
+    package var session: SessionRecord
+    package var verifiedPasswordHash: String
+    /// The password rehashed (new parameters, or its normalised form), to store.
+    package var upgradedPasswordHash: String?
+    package var secondFactor: SecondFactorUse?
+    /// Profiles whose holders must enrol a second factor: an account without one that holds
+    /// such a profile gets a session that may only enrol (``RequiredAction/enrollSecondFactor``).
+    package var requiredSecondFactorProfiles: Set<Profile>
+    /// The account's sessions beyond this many (oldest first) end.
+    package var maxSessions: Int
+    package var now: Date
+
+    package init(session: SessionRecord, verifiedPasswordHash: String, upgradedPasswordHash: String? = nil, secondFactor: SecondFactorUse? = nil,
+                 requiredSecondFactorProfiles: Set<Profile> = [], maxSessions: Int, now: Date) {
+        self.session = session
+        self.verifiedPasswordHash = verifiedPasswordHash
+        self.upgradedPasswordHash = upgradedPasswordHash
+        self.secondFactor = secondFactor
+        self.requiredSecondFactorProfiles = requiredSecondFactorProfiles
+        self.maxSessions = maxSessions
+        self.now = now
+    }
+}
+
+/// What a recorded login made: the session as stored, the account's memberships, and the
+/// sessions it ended.
+package struct LoginOutcome: Sendable {
+    package var session: SessionRecord
+    package var account: AccountRecord
+    package var registrations: [RegistrationRecord]
+    package var endedSessions: [SessionRecord]
+}
+
 extension ProfileStore {
     /// Starts a password check: takes the next turn of each source (spacing out the attempts of
     /// sources that fail too often) and, for an account that can log in, one of its attempts
@@ -99,149 +149,188 @@ extension ProfileStore {
     /// threshold. The same writes every time (a throttle row per source and one more row),
     /// whatever the subject, so that its timing tells nothing about it.
     package func beginLogin(_ subject: LoginSubject, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> LoginAttempt {
-        try await write { db, _ in
+        try await write { tx, _ in
             var notBefore = now
             for source in sources {
-                notBefore = max(notBefore, try Self.takeTurn(db, source: source, policy: policy, now: now))
+                notBefore = max(notBefore, try Self.takeTurn(tx, source: source, policy: policy, now: now))
             }
             let throttled = notBefore.timeIntervalSince(now) > policy.maxWait
-            var registration: RegistrationRecord?
+            var account: AccountRecord?
             switch subject {
             case .username(let username):
-                if let username { registration = try RegistrationRecord.filter(RegistrationRecord.Columns.username == username.value).fetchOne(db) }
-            case .registration(let id):
-                registration = try RegistrationRecord.fetchOne(db, key: id)
+                if let username { account = try AccountRecord.fetchOne(tx, where: "username = ?", [.text(username.value)]) }
+            case .account(let id):
+                account = try AccountRecord.fetchOne(tx, key: id)
             }
             var hash: String?
-            if !throttled, var account = registration, account.status == .active, let passwordHash = account.passwordHash, !account.isLocked(at: now) {
+            if !throttled, var candidate = account, let passwordHash = candidate.passwordHash, !candidate.isLocked(at: now),
+               try Self.hasOtherLiveMemberships(tx, accountID: candidate.id, except: nil) {
                 // Failures older than a lockout are forgotten (and so is an attempt never settled).
-                if let last = account.lastFailedAttemptAt, now.timeIntervalSince(last) >= policy.lockoutDuration { account.failedAttempts = 0 }
-                if account.failedAttempts < policy.lockoutThreshold {
-                    account.failedAttempts += 1
-                    account.lastFailedAttemptAt = now
-                    try account.update(db)
-                    registration = account
+                if let last = candidate.lastFailedAttemptAt, now.timeIntervalSince(last) >= policy.lockoutDuration { candidate.failedAttempts = 0 }
+                if candidate.failedAttempts < policy.lockoutThreshold {
+                    candidate.failedAttempts += 1
+                    candidate.lastFailedAttemptAt = now
+                    try candidate.update(tx)
+                    account = candidate
                     hash = passwordHash
                 }
             }
             if hash == nil {
                 // The row an account's attempt would have written, so that both cost one more page.
-                try db.execute(sql: "INSERT INTO storageProbe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", arguments: [now])
+                try Self.touchProbe(tx, now: now)
             }
-            return LoginAttempt(registration: registration, hashToVerify: hash, notBefore: notBefore, throttled: throttled)
+            return LoginAttempt(account: account, hashToVerify: hash, notBefore: notBefore, throttled: throttled)
         }
     }
 
     /// Gives back the account's attempt taken by an attempt that could not be checked (the
     /// verification did not run, or the check was refused for another reason than the password).
     package func releaseLoginAttempt(_ attempt: LoginAttempt) async throws {
-        guard attempt.hashToVerify != nil, let id = attempt.registration?.id else { return }
-        try await bookkeeping { db in
-            try db.execute(sql: "UPDATE registration SET failedAttempts = failedAttempts - 1 WHERE id = ? AND failedAttempts > 0", arguments: [id])
+        guard attempt.hashToVerify != nil, let id = attempt.account?.id else { return }
+        try await bookkeeping { tx in
+            try tx.execute("UPDATE account SET failedAttempts = failedAttempts - 1 WHERE id = ? AND failedAttempts > 0", [.text(id)])
         }
     }
 
-    /// Records a failed password check started by ``beginLogin(_:sources:policy:now:)``, with its
-    /// audit event. An attempt that took one of the account's attempts locks the account when it
-    /// was the last; an attempt that could not succeed is audited as refused. Returns whether
-    /// this failure locked the account.
+    /// Records a failed check started by ``beginLogin(_:sources:policy:now:)``, with its audit
+    /// event. An attempt that took one of the account's attempts locks the account when it was
+    /// the last; an attempt that could not succeed is audited as refused. Returns whether this
+    /// failure locked the account.
     @discardableResult
-    package func recordLoginFailure(_ attempt: LoginAttempt, sources: [LoginSource], policy: LoginPolicy, now: Date) async throws -> Bool {
-        try await write { db, audit in
-            for source in sources { try Self.countFailure(db, source: source, policy: policy, now: now) }
-            guard let id = attempt.registration?.id, var registration = try RegistrationRecord.fetchOne(db, key: id) else {
-                audit.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil)
+    package func recordLoginFailure(_ attempt: LoginAttempt, reason: LoginFailure = .password, sources: [LoginSource], policy: LoginPolicy,
+                                    client: ClientDetails = ClientDetails(), now: Date) async throws -> Bool {
+        try await write { tx, log in
+            for source in sources { try Self.countFailure(tx, source: source, policy: policy, now: now) }
+            var details = client.auditFields
+            guard let id = attempt.account?.id, var account = try AccountRecord.fetchOne(tx, key: id) else {
+                log.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil, after: details.isEmpty ? nil : details)
                 return false
             }
             guard attempt.hashToVerify != nil else {
-                let reason = attempt.throttled ? "throttled" : registration.status == .active ? "locked" : registration.status.rawValue
-                audit.record(.loginFailed, actor: .anonymous, at: now, company: registration.companyId, target: registration.id,
-                             after: ["refused": reason])
+                details["refused"] = attempt.throttled ? "throttled" : account.isLocked(at: now) ? "locked" : "inactive"
+                log.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil, account: account.id, after: details)
                 return false
             }
-            audit.record(.loginFailed, actor: .anonymous, at: now, company: registration.companyId, target: registration.id,
-                         after: ["failedAttempts": String(registration.failedAttempts)])
-            guard registration.failedAttempts >= policy.lockoutThreshold, !registration.isLocked(at: now) else { return false }
-            registration.lockedUntil = now.addingTimeInterval(policy.lockoutDuration)
-            registration.failedAttempts = 0
-            registration.updatedAt = now
-            try registration.update(db)
-            audit.record(.locked, actor: .system, at: now, company: registration.companyId, target: registration.id,
-                         after: ["lockedUntil": ISO8601DateFormatter().string(from: registration.lockedUntil!)])
+            details["failedAttempts"] = String(account.failedAttempts)
+            if reason == .secondFactor { details["failed"] = "secondFactor" }
+            log.record(.loginFailed, actor: .anonymous, at: now, company: nil, target: nil, account: account.id, after: details)
+            guard account.failedAttempts >= policy.lockoutThreshold, !account.isLocked(at: now) else { return false }
+            let lockedUntil = now.addingTimeInterval(policy.lockoutDuration)
+            account.lockedUntil = lockedUntil
+            account.failedAttempts = 0
+            account.updatedAt = now
+            try account.update(tx)
+            log.record(.locked, actor: .system, at: now, company: nil, target: nil, account: account.id,
+                       after: ["lockedUntil": ISO8601DateFormatter().string(from: lockedUntil)])
+            log.changed(.account(account.id))
             return true
         }
     }
 
-    /// Records a successful login: gives the account its attempts back, stores the session and
-    /// ends the oldest other sessions beyond `maxSessions`. Refused if, since the password was
-    /// verified, the registration stopped being active, got locked or changed its password.
-    /// Returns the ended sessions.
-    package func recordLoginSuccess(session: SessionRecord, verifiedPasswordHash: String, upgradedPasswordHash: String? = nil,
-                                   maxSessions: Int, now: Date) async throws -> [SessionRecord] {
-        try await write { db, audit in
-            guard var registration = try RegistrationRecord.fetchOne(db, key: session.registrationId),
-                  registration.status == .active, !registration.isLocked(at: now), registration.passwordHash == verifiedPasswordHash
+    /// Records a successful login: gives the account its attempts back, uses up the second
+    /// factor presented, stores the session and ends the oldest other sessions beyond the limit.
+    /// Refused if, since the password was verified, the account lost its last active membership,
+    /// got locked or changed its password, or if the second factor was used meanwhile. The
+    /// session's selected company, when set, must be one of the account's active memberships.
+    package func recordLoginSuccess(_ success: LoginSuccess) async throws -> LoginOutcome {
+        try await write { tx, log in
+            let now = success.now
+            var session = success.session
+            guard var account = try AccountRecord.fetchOne(tx, key: session.accountId), !account.isLocked(at: now),
+                  account.passwordHash == success.verifiedPasswordHash
             else { throw StoreError(.unauthenticated, "login refused") }
-            registration.failedAttempts = 0
-            registration.lastLoginAt = now
-            registration.updatedAt = now
-            if let upgradedPasswordHash { registration.passwordHash = upgradedPasswordHash }
-            try registration.update(db)
-            try session.insert(db)
-            let others = try SessionRecord
-                .filter(SessionRecord.Columns.registrationId == registration.id && SessionRecord.Columns.id != session.id)
-                .order(SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id).fetchAll(db)
-            let ended = Array(others.dropFirst(max(0, maxSessions - 1)))
-            for old in ended {
-                try old.delete(db)
-                audit.record(.sessionRevoked, actor: .system, at: now, company: registration.companyId, target: registration.id,
-                             after: ["sessionId": old.id, "reason": "session limit of \(maxSessions) reached"])
+            let registrations = try RegistrationRecord.fetchAll(tx, where: "m.accountId = ? AND m.status = 'active'", [.text(account.id)],
+                                                                orderBy: "m.createdAt, m.id")
+            guard !registrations.isEmpty else { throw StoreError(.unauthenticated, "login refused") }
+            if let selected = session.selectedCompanyId, !registrations.contains(where: { $0.companyId == selected }) {
+                throw StoreError(.permissionDenied, "you have no active registration in company \(selected.prefix(64))", field: "companyId")
             }
-            audit.record(.login, actor: .registration(registration.id), at: now, company: registration.companyId,
-                         target: registration.id, after: ["sessionId": session.id])
-            return ended
+            switch success.secondFactor {
+            case .totp(let step)?:
+                guard account.totpEnabled, (account.totpLastStep ?? Int64.min) < step else {
+                    throw StoreError(.unauthenticated, "the second-factor code was already used")
+                }
+                account.totpLastStep = step
+            case .recoveryCode(let hash)?:
+                guard try tx.execute("DELETE FROM secondFactorRecoveryCode WHERE codeHash = ? AND accountId = ?", [.text(hash), .text(account.id)]) == 1 else {
+                    throw StoreError(.unauthenticated, "the recovery code was already used")
+                }
+            case nil:
+                break
+            }
+            if !account.totpEnabled, registrations.contains(where: { success.requiredSecondFactorProfiles.contains($0.profile) }) {
+                session.requiredAction = RequiredAction.enrollSecondFactor.rawValue
+            }
+            account.failedAttempts = 0
+            account.lastLoginAt = now
+            account.updatedAt = now
+            if let upgraded = success.upgradedPasswordHash { account.passwordHash = upgraded }
+            try account.update(tx)
+            try session.insert(tx)
+            let others = try SessionRecord.fetchAll(tx, where: "accountId = ? AND id != ?", [.text(account.id), .text(session.id)],
+                                                    orderBy: "createdAt DESC, id")
+            let ended = Array(others.dropFirst(max(0, success.maxSessions - 1)))
+            for old in ended {
+                try old.delete(tx)
+                log.record(.sessionRevoked, actor: .system, at: now, company: nil, target: nil, account: account.id,
+                           after: ["sessionId": old.id, "reason": "session limit of \(success.maxSessions) reached"])
+            }
+            if !ended.isEmpty { log.changed(.sessions(ended.map(\.tokenHash))) }
+            var details = ClientDetails(address: session.clientAddress, userAgent: session.userAgent).auditFields
+            details["sessionId"] = session.id
+            if case .recoveryCode? = success.secondFactor { details["secondFactor"] = "recoveryCode" }
+            let selected = registrations.first { $0.companyId == session.selectedCompanyId }
+            log.record(.login, actor: .account(account.id), at: now, company: session.selectedCompanyId, target: selected?.id, account: account.id,
+                       after: details)
+            return LoginOutcome(session: session, account: account, registrations: registrations, endedSessions: ended)
         }
     }
 
     /// A source's row, with its failures forgotten once the window has passed.
-    private static func throttleRow(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date) throws -> (failures: Int, windowStartedAt: Date, nextAttemptAt: Date) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT failures, windowStartedAt, nextAttemptAt FROM loginThrottle WHERE source = ?", arguments: [source.key]) else {
+    private static func throttleRow(_ tx: some StoreTransaction, source: LoginSource, policy: LoginPolicy, now: Date) throws -> (failures: Int, windowStartedAt: Date, nextAttemptAt: Date) {
+        guard let row = try tx.row("SELECT failures, windowStartedAt, nextAttemptAt FROM loginThrottle WHERE source = ?", [.text(source.key)]) else {
             return (0, now, now)
         }
-        let started: Date = row["windowStartedAt"]
+        let started: Date = try row["windowStartedAt"]
         guard now.timeIntervalSince(started) < policy.sourceWindow else { return (0, now, now) }
-        return (row["failures"], started, row["nextAttemptAt"])
+        return (try row["failures"], started, try row["nextAttemptAt"])
     }
 
-    private static func saveThrottleRow(_ db: Database, source: LoginSource, failures: Int, windowStartedAt: Date, nextAttemptAt: Date, now: Date) throws {
-        try db.execute(sql: """
+    private static func saveThrottleRow(_ tx: some StoreTransaction, source: LoginSource, failures: Int, windowStartedAt: Date, nextAttemptAt: Date, now: Date) throws {
+        try tx.execute("""
             INSERT INTO loginThrottle (source, failures, windowStartedAt, nextAttemptAt, lastAttemptAt) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (source) DO UPDATE SET failures = excluded.failures, windowStartedAt = excluded.windowStartedAt,
                 nextAttemptAt = excluded.nextAttemptAt, lastAttemptAt = excluded.lastAttemptAt
-            """, arguments: [source.key, failures, windowStartedAt, nextAttemptAt, now])
+            """, [.text(source.key), failures.sqlValue, .date(windowStartedAt), .date(nextAttemptAt), .date(now)])
     }
 
     /// Takes `source`'s next turn: now, or, once it has failed too often, the first free slot,
     /// the following one `spacing` later. Returns when the turn comes.
-    static func takeTurn(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date) throws -> Date {
-        let row = try throttleRow(db, source: source, policy: policy, now: now)
+    static func takeTurn(_ tx: some StoreTransaction, source: LoginSource, policy: LoginPolicy, now: Date) throws -> Date {
+        let row = try throttleRow(tx, source: source, policy: policy, now: now)
         let spacing = policy.spacing(afterFailures: row.failures, threshold: policy.threshold(of: source))
         let turn = spacing > 0 ? max(now, row.nextAttemptAt) : now
-        try saveThrottleRow(db, source: source, failures: row.failures, windowStartedAt: row.windowStartedAt,
+        try saveThrottleRow(tx, source: source, failures: row.failures, windowStartedAt: row.windowStartedAt,
                             nextAttemptAt: turn.addingTimeInterval(spacing), now: now)
         return turn
     }
 
-    static func countFailure(_ db: Database, source: LoginSource, policy: LoginPolicy, now: Date) throws {
-        let row = try throttleRow(db, source: source, policy: policy, now: now)
-        try saveThrottleRow(db, source: source, failures: row.failures + 1, windowStartedAt: row.windowStartedAt,
+    static func countFailure(_ tx: some StoreTransaction, source: LoginSource, policy: LoginPolicy, now: Date) throws {
+        let row = try throttleRow(tx, source: source, policy: policy, now: now)
+        try saveThrottleRow(tx, source: source, failures: row.failures + 1, windowStartedAt: row.windowStartedAt,
                             nextAttemptAt: max(row.nextAttemptAt, now), now: now)
+    }
+
+    /// Rewrites the storage probe's row: a write of the same size as an account's, where one is
+    /// needed so that a refusal costs what an acceptance does.
+    static func touchProbe(_ tx: some StoreTransaction, now: Date) throws {
+        try tx.execute("INSERT INTO storageProbe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", [.date(now)])
     }
 
     /// Forgets the throttling of sources quiet for longer than the window (the janitor).
     package func purgeLoginThrottle(policy: LoginPolicy, now: Date) async throws {
-        try await bookkeeping { db in
-            try db.execute(sql: "DELETE FROM loginThrottle WHERE lastAttemptAt < ?", arguments: [now.addingTimeInterval(-policy.sourceWindow)])
+        try await bookkeeping { tx in
+            try tx.execute("DELETE FROM loginThrottle WHERE lastAttemptAt < ?", [.date(now.addingTimeInterval(-policy.sourceWindow))])
         }
     }
 }

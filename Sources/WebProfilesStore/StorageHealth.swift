@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// Whether the database works, as the last storage operations found: `Health/Check`, the
@@ -64,33 +63,5 @@ package final class StorageHealth: Sendable {
             return state
         }
         if old != new { onChange(old, new) }
-    }
-
-    /// The error a caller gets for `error`: storage faults become UNAVAILABLE or DATA_LOSS store
-    /// errors (and are recorded); anything else goes on as it is.
-    func examine(_ error: any Error) -> any Error {
-        guard let storeError = Self.storeError(for: error) else { return error }
-        failed(storeError)
-        return storeError
-    }
-
-    /// The storage fault `error` is, if it is one.
-    static func storeError(for error: any Error) -> StoreError? {
-        if let error = error as? StoreError, error.code == .unavailable || error.code == .dataLoss { return error }
-        guard let error = error as? DatabaseError else { return nil }
-        switch error.resultCode {
-        case .SQLITE_FULL:
-            return StoreError(.unavailable, "the database's disk is full")
-        case .SQLITE_READONLY:
-            return StoreError(.unavailable, "the database is read-only")
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return StoreError(.unavailable, "the database is locked by another process")
-        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_NOLFS, .SQLITE_PROTOCOL:
-            return StoreError(.unavailable, "the database cannot be read or written (I/O error \(error.extendedResultCode.rawValue))")
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreError(.dataLoss, "the database file is corrupt")
-        default:
-            return nil
-        }
     }
 }

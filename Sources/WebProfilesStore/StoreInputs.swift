@@ -4,20 +4,50 @@ import WebProfilesDomain
 /// Who made a change, as written into audit events.
 package struct AuditActor: Sendable, Hashable, CustomStringConvertible {
     package let value: String
+    /// For the desk: the agent and the ticket of the call (`operator-agent`, `operator-ticket`).
+    package var agent: String?
+    package var ticket: String?
+
     package static func registration(_ id: String) -> AuditActor { AuditActor(value: "registration:\(id)") }
-    package static func `operator`(uid: UInt32) -> AuditActor { AuditActor(value: "operator:uid=\(uid)") }
+    package static func account(_ id: String) -> AuditActor { AuditActor(value: "account:\(id)") }
+    package static func `operator`(uid: UInt32, agent: String? = nil, ticket: String? = nil) -> AuditActor {
+        AuditActor(value: "operator:uid=\(uid)", agent: agent, ticket: ticket)
+    }
     package static let system = AuditActor(value: "system")
     package static let anonymous = AuditActor(value: "anonymous")
     package var description: String { value }
 }
 
-/// The session a write is made through: the write's transaction checks it still exists.
+/// The session a write is made through, and the registration it acts as: the write's transaction
+/// checks the session still exists and the registration is still active.
 package struct SessionActor: Sendable, Hashable {
-    package var registrationID: String
+    package var accountID: String
     package var sessionID: String
-    package init(registrationID: String, sessionID: String) {
-        self.registrationID = registrationID
+    /// The caller's registration (membership) in the company the call is about.
+    package var registrationID: String
+    package init(accountID: String, sessionID: String, registrationID: String) {
+        self.accountID = accountID
         self.sessionID = sessionID
+        self.registrationID = registrationID
+    }
+}
+
+/// The end user behind a call, as the portal passed them (`client-ip`, `user-agent` metadata,
+/// already validated and bounded).
+package struct ClientDetails: Sendable, Hashable {
+    package var address: String?
+    package var userAgent: String?
+    package init(address: String? = nil, userAgent: String? = nil) {
+        self.address = address
+        self.userAgent = userAgent
+    }
+
+    /// The fields an audit event shows.
+    package var auditFields: [String: String] {
+        var fields: [String: String] = [:]
+        if let address { fields["clientAddress"] = address }
+        if let userAgent { fields["userAgent"] = userAgent }
+        return fields
     }
 }
 
@@ -67,7 +97,7 @@ package struct NewRegistration: Sendable {
 package struct RegistrationFilter: Sendable {
     package var profile: Profile?
     package var status: RegistrationStatus?
-    /// Case-insensitive substring of username, display name or email.
+    /// A substring of username, display name or email, matched with case and accents folded.
     package var query: String?
     package init(profile: Profile? = nil, status: RegistrationStatus? = nil, query: String? = nil) {
         self.profile = profile

@@ -53,11 +53,19 @@ struct GlobalOptions: ParsableArguments {
         return try await client.call(method, request, timeout: callTimeout)
     }
 
-    /// One call on the operator socket.
-    func operatorCall<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ request: Request) async throws -> Response {
-        let client = operatorClient()
+    /// One call without a session on the API socket.
+    func apiCall<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ request: Request) async throws -> Response {
+        let client = apiClient()
         defer { Task { await client.close() } }
         return try await client.call(method, request, timeout: callTimeout)
+    }
+
+    /// One call on the operator socket, carrying the desk's agent and ticket when given.
+    func operatorCall<Request, Response>(_ method: MethodDescriptor<Request, Response>, _ request: Request,
+                                         desk: OperatorOptions? = nil) async throws -> Response {
+        let client = operatorClient()
+        defer { Task { await client.close() } }
+        return try await client.call(method, request, metadata: desk?.metadata ?? [:], timeout: callTimeout)
     }
 
     /// The token from --token, $WEBPROFILES_TOKEN or the saved session file.
@@ -88,5 +96,55 @@ struct GlobalOptions: ParsableArguments {
 
     func validate() throws {
         guard timeout > 0 && timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+    }
+}
+
+/// `--company`: which of your companies a command is about (default: the session's selected
+/// company, or your only one).
+struct CompanyOption: ParsableArguments {
+    @Option(name: .customLong("company"), help: ArgumentHelp("The company the command is about (default: the session's selected one, or your only one).", valueName: "company-id"))
+    var companyID: String?
+}
+
+/// Who at the desk runs an operator command, and under which ticket: every operator write is
+/// audited with both (`operator-agent`, `operator-ticket` metadata).
+struct OperatorOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The desk agent making the change (default: $SUDO_USER, else your login name).", valueName: "name"))
+    var agent: String?
+
+    @Option(help: ArgumentHelp("The customer-service ticket the change answers.", valueName: "ticket"))
+    var ticket: String?
+
+    /// The agent after the defaults: `--agent`, `$SUDO_USER`, the login name.
+    var effectiveAgent: String? {
+        if let agent { return agent }
+        for name in ["SUDO_USER", "LOGNAME", "USER"] {
+            if let value = getenv(name), value.pointee != 0 { return String(cString: value) }
+        }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return nil
+    }
+
+    var metadata: [String: String] {
+        var metadata: [String: String] = [:]
+        if let agent = effectiveAgent { metadata["operator-agent"] = agent }
+        if let ticket { metadata["operator-ticket"] = ticket }
+        return metadata
+    }
+}
+
+/// The end user a portal logs in for (`client-ip`, `user-agent` metadata).
+struct ClientOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The end user's address, stored on the session and used for throttling (client-ip).", valueName: "address"))
+    var clientIP: String?
+
+    @Option(help: ArgumentHelp("The end user's browser, stored on the session (user-agent).", valueName: "text"))
+    var userAgent: String?
+
+    var metadata: [String: String] {
+        var metadata: [String: String] = [:]
+        if let clientIP { metadata["client-ip"] = clientIP }
+        if let userAgent { metadata["user-agent"] = userAgent }
+        return metadata
     }
 }

@@ -9,7 +9,8 @@ struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
         abstract: "Customer-service commands (operator socket; root or allowed uids only).",
-        subcommands: [CompanyGroup.self, LinesGroup.self, Unlock.self, Audit.self, Stats.self, Reload.self]
+        discussion: "Every write carries the desk agent and the ticket into the audit trail: --agent (default $SUDO_USER, else your login name) and --ticket.",
+        subcommands: [CompanyGroup.self, LinesGroup.self, OperatorUsersCommand.self, Unlock.self, Audit.self, Stats.self, Reload.self]
     )
 
     /// Options naming a legal representative.
@@ -33,7 +34,8 @@ struct OperatorCommand: AsyncParsableCommand {
 
     struct CompanyGroup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "company", abstract: "Companies.",
-                                                        subcommands: [Create.self, Show.self, List.self, SetLegalRep.self])
+                                                        subcommands: [Create.self, Show.self, List.self, Find.self, SetLegalRep.self, UpdateLegalRep.self,
+                                                                      ReferentTypes.self])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a company and its legal representative's registration.")
@@ -41,9 +43,11 @@ struct OperatorCommand: AsyncParsableCommand {
             @Option(help: "The company name.") var name: String
             @Option(help: "The partita IVA (11 digits).") var vat: String
             @OptionGroup var rep: LegalRepOptions
+            @OptionGroup var desk: OperatorOptions
             func run() async throws {
                 try await runReportingErrors {
-                    let response = try await global.operatorCall(OperatorAPI.createCompany, CreateCompanyRequest(name: name, vatNumber: vat, legalRepresentative: rep.request))
+                    let response = try await global.operatorCall(OperatorAPI.createCompany, CreateCompanyRequest(name: name, vatNumber: vat, legalRepresentative: rep.request),
+                                                                 desk: desk)
                     try OperatorCommand.printCompanyWithActivation(response, global: global)
                 }
             }
@@ -70,10 +74,63 @@ struct OperatorCommand: AsyncParsableCommand {
                 try await runReportingErrors {
                     let response = try await global.operatorCall(OperatorAPI.listCompanies, ListCompaniesRequest(pageSize: pageSize, pageToken: pageToken))
                     if try global.emitMachineReadable(response) { return }
-                    Output.table(["ID", "NAME", "VAT", "LEGAL REPRESENTATIVE", "LINES"], response.companies.map {
-                        [$0.companyId, $0.name, $0.vatNumber, $0.legalRepresentative.fullName, String($0.lines.count)]
-                    })
+                    Formatting.companyTable(response.companies)
                     if let next = response.nextPageToken { print("\nmore: --page-token \(next)") }
+                }
+            }
+        }
+
+        struct Find: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "find", abstract: "Find companies by VAT number or by name.")
+            @OptionGroup var global: GlobalOptions
+            @Option(help: "The partita IVA (exact).") var vat: String?
+            @Option(help: "A part of the name (case and accents ignored).") var name: String?
+            @Option(help: "Companies per page (1...500).") var pageSize: Int?
+            @Option(help: "Continue from a previous page.") var pageToken: String?
+            func validate() throws {
+                guard (vat == nil) != (name == nil) else { throw ValidationError("give exactly one of --vat and --name") }
+            }
+            func run() async throws {
+                try await runReportingErrors {
+                    let response = try await global.operatorCall(OperatorAPI.findCompanies, FindCompaniesRequest(vatNumber: vat, name: name, pageSize: pageSize, pageToken: pageToken))
+                    if try global.emitMachineReadable(response) { return }
+                    Formatting.companyTable(response.companies)
+                    if let next = response.nextPageToken { print("\nmore: --page-token \(next)") }
+                }
+            }
+        }
+
+        struct UpdateLegalRep: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "update-legal-rep", abstract: "Correct the legal representative's data in place (same username, same sessions).")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The company id.") var companyID: String
+            @Option(help: "The corrected full name.") var repName: String?
+            @Option(help: "The corrected email.") var repEmail: String?
+            @Option(help: "The corrected fiscal code.") var repFiscalCode: String?
+            @Option(help: "Why (kept in the audit trail).") var reason: String
+            @OptionGroup var desk: OperatorOptions
+            func validate() throws {
+                guard repName != nil || repEmail != nil || repFiscalCode != nil else { throw ValidationError("give --rep-name, --rep-email or --rep-fiscal-code") }
+            }
+            func run() async throws {
+                try await runReportingErrors {
+                    let response = try await global.operatorCall(OperatorAPI.updateLegalRepresentative, UpdateLegalRepresentativeRequest(
+                        companyId: companyID, fullName: repName, email: repEmail, fiscalCode: repFiscalCode, reason: reason), desk: desk)
+                    try global.emit(response) { Formatting.company(response.company) }
+                }
+            }
+        }
+
+        struct ReferentTypes: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "referent-types", abstract: "Set the referent types the company's contract names (none: any referent).")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The company id.") var companyID: String
+            @Argument(help: "The referent types (none to accept any referent again).") var types: [String] = []
+            @OptionGroup var desk: OperatorOptions
+            func run() async throws {
+                try await runReportingErrors {
+                    let response = try await global.operatorCall(OperatorAPI.setReferentTypes, SetReferentTypesRequest(companyId: companyID, referentTypes: types), desk: desk)
+                    try global.emit(response) { Formatting.company(response.company) }
                 }
             }
         }
@@ -84,10 +141,11 @@ struct OperatorCommand: AsyncParsableCommand {
             @Argument(help: "The company id.") var companyID: String
             @OptionGroup var rep: LegalRepOptions
             @Option(help: "Why (kept in the audit trail).") var reason: String
+            @OptionGroup var desk: OperatorOptions
             func run() async throws {
                 try await runReportingErrors {
                     let response = try await global.operatorCall(OperatorAPI.changeLegalRepresentative, ChangeLegalRepresentativeRequest(
-                        companyId: companyID, legalRepresentative: rep.request, reason: reason))
+                        companyId: companyID, legalRepresentative: rep.request, reason: reason), desk: desk)
                     try OperatorCommand.printCompanyWithActivation(response, global: global)
                 }
             }
@@ -103,6 +161,7 @@ struct OperatorCommand: AsyncParsableCommand {
             @Argument(help: "The company id.") var companyID: String
             @Argument(help: "Numbers in E.164 form (+39…).") var msisdns: [String]
             @Option(help: "mobile or fixed (default: from the number: +393… mobile, +390… fixed).") var kind: LineKind?
+            @OptionGroup var desk: OperatorOptions
 
             func validate() throws {
                 guard !msisdns.isEmpty else { throw ValidationError("give at least one number") }
@@ -111,7 +170,7 @@ struct OperatorCommand: AsyncParsableCommand {
             func run() async throws {
                 try await runReportingErrors {
                     let lines = msisdns.map { Line(msisdn: $0, kind: kind ?? (($0.filter { $0 != " " }.hasPrefix("+393")) ? .mobile : .fixed)) }
-                    let response = try await global.operatorCall(OperatorAPI.addLines, AddLinesRequest(companyId: companyID, lines: lines))
+                    let response = try await global.operatorCall(OperatorAPI.addLines, AddLinesRequest(companyId: companyID, lines: lines), desk: desk)
                     try global.emit(response) { Formatting.company(response.company) }
                 }
             }
@@ -122,9 +181,10 @@ struct OperatorCommand: AsyncParsableCommand {
             @OptionGroup var global: GlobalOptions
             @Argument(help: "The company id.") var companyID: String
             @Argument(help: "The number.") var msisdn: String
+            @OptionGroup var desk: OperatorOptions
             func run() async throws {
                 try await runReportingErrors {
-                    let response = try await global.operatorCall(OperatorAPI.removeLine, RemoveLineRequest(companyId: companyID, msisdn: msisdn))
+                    let response = try await global.operatorCall(OperatorAPI.removeLine, RemoveLineRequest(companyId: companyID, msisdn: msisdn), desk: desk)
                     try global.emit(response) { Formatting.company(response.company) }
                 }
             }
@@ -134,10 +194,11 @@ struct OperatorCommand: AsyncParsableCommand {
     struct Unlock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Clear a registration's lockout.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The registration id.") var registrationID: String
+        @Argument(help: "The registration id (see `operator users find`).") var registrationID: String
+        @OptionGroup var desk: OperatorOptions
         func run() async throws {
             try await runReportingErrors {
-                let response = try await global.operatorCall(OperatorAPI.unlockRegistration, UnlockRegistrationRequest(registrationId: registrationID))
+                let response = try await global.operatorCall(OperatorAPI.unlockRegistration, UnlockRegistrationRequest(registrationId: registrationID), desk: desk)
                 try global.emit(response) { Output.fields(Formatting.registration(response.registration)) }
             }
         }
@@ -147,29 +208,17 @@ struct OperatorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "audit", abstract: "List audit events, oldest first.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this company.") var company: String?
-        @Option(help: "Only events about this registration.") var registration: String?
-        @Option(help: "Only events at or after this time (ISO 8601, e.g. 2026-11-24T10:00:00Z).") var since: String?
-        @Option(help: "Events per page (1...500).") var pageSize: Int?
-        @Option(help: "Continue from a previous page.") var pageToken: String?
-
-        func validate() throws {
-            if let since, ISO8601DateFormatter().date(from: since) == nil { throw ValidationError("--since must be an ISO 8601 time such as 2026-11-24T10:00:00Z") }
-        }
+        @OptionGroup var options: AuditListOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let response = try await global.operatorCall(OperatorAPI.listAuditEvents, ListAuditEventsRequest(
-                    companyId: company, registrationId: registration, since: since.flatMap { ISO8601DateFormatter().date(from: $0) },
-                    pageSize: pageSize, pageToken: pageToken))
-                if try global.emitMachineReadable(response) { return }
-                func describe(_ fields: [String: String]?) -> String {
-                    fields.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } ?? ""
+                let client = global.operatorClient()
+                defer { Task { await client.close() } }
+                try await options.list(global: global) { token in
+                    try await client.call(OperatorAPI.listAuditEvents, ListAuditEventsRequest(
+                        companyId: company, registrationId: options.registration, action: options.action, since: options.sinceDate,
+                        until: options.untilDate, pageSize: options.pageSize, pageToken: token), timeout: global.callTimeout)
                 }
-                Output.table(["ID", "AT", "ACTION", "ACTOR", "TARGET", "CHANGE"], response.events.map {
-                    [String($0.eventId), Formatting.date($0.at), $0.action, $0.actor, $0.targetRegistrationId ?? "-",
-                     [describe($0.before), describe($0.after)].filter { !$0.isEmpty }.joined(separator: " -> ")]
-                })
-                if let next = response.nextPageToken { print("\nmore: --page-token \(next)") }
             }
         }
     }

@@ -5,24 +5,35 @@ import WebProfilesClient
 import WebProfilesDomain
 
 struct LoginCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "login", abstract: "Log in and print (or --save) the session token.")
+    static let configuration = CommandConfiguration(
+        commandName: "login", abstract: "Log in and print (or --save) the session token.",
+        discussion: "An account with a second factor needs --otp (the authenticator's 6-digit code, or a recovery code); without it the daemon says so, after the right password."
+    )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Your username.") var username: String
     @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Flag(help: "Store the token (0600) for later commands instead of printing it.") var save = false
+    @Option(help: "Your second factor: the authenticator's code or a recovery code.") var otp: String?
+    @Option(name: .customLong("company"), help: ArgumentHelp("The company the session acts for (for people of several companies).", valueName: "company-id"))
+    var companyID: String?
+    @OptionGroup var client: ClientOptions
 
     func run() async throws {
         try await runReportingErrors {
             let password = passwordStdin ? try PasswordInput.readLineFromStdin() : try PasswordInput.prompt("Password for \(username): ")
-            let client = global.apiClient()
-            let response = try await client.call(SessionAPI.login, LoginRequest(username: username, password: password), timeout: global.callTimeout)
-            await client.close()
+            let api = global.apiClient()
+            defer { Task { await api.close() } }
+            let response = try await api.call(SessionAPI.login, LoginRequest(username: username, password: password, otp: otp, companyId: companyID),
+                                              metadata: client.metadata, timeout: global.callTimeout)
             if save { try SavedSession.save(response.sessionToken) }
             try global.emit(response) {
                 if save {
-                    Output.fields([("logged in as", response.principal.username), ("session", response.sessionId),
-                                   ("expires", Formatting.date(response.expiresAt)), ("token saved to", SavedSession.path)])
+                    var rows = [("logged in as", response.principal?.username ?? username), ("session", response.sessionId),
+                                ("expires", Formatting.date(response.expiresAt)), ("token saved to", SavedSession.path)]
+                    rows += Formatting.memberships(response.memberships, acting: response.principal?.companyId)
+                    if let action = response.requiredAction { rows.append(("required", Formatting.requiredAction(action))) }
+                    Output.fields(rows)
                 } else {
                     print(response.sessionToken)
                 }
@@ -42,9 +53,51 @@ struct ActivateCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let password = try PasswordInput.newPassword(fromStdin: passwordStdin)
             let client = global.apiClient()
+            defer { Task { await client.close() } }
             let response = try await client.call(SessionAPI.activate, ActivateRequest(activationCode: code, password: password), timeout: global.callTimeout)
-            await client.close()
             try global.emit(response) { Output.fields([("activated", "")] + Formatting.principal(response.principal)) }
+        }
+    }
+}
+
+/// `webprofilectl recover …`: a forgotten password. The daemon sends no mail: `request`
+/// prints what the portal would deliver to the person's registered address.
+struct RecoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover", abstract: "Recover a forgotten password with a code delivered to your address.",
+        discussion: "A portal calls Session/RequestRecovery and mails the code to the registered address; it never shows it to a manager. `request` prints that delivery (or nothing for a username with no active account).",
+        subcommands: [Request.self, Complete.self]
+    )
+
+    struct Request: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "request", abstract: "Ask for a recovery code (prints the delivery the portal would send).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The username.") var username: String
+        func run() async throws {
+            try await runReportingErrors {
+                let response = try await global.apiCall(SessionAPI.requestRecovery, RequestRecoveryRequest(username: username))
+                try global.emit(response) {
+                    guard let delivery = response.delivery else {
+                        print("no delivery: the username names no active account (the answer looks the same to everyone)")
+                        return
+                    }
+                    Output.fields(Formatting.delivery(delivery))
+                }
+            }
+        }
+    }
+
+    struct Complete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "complete", abstract: "Set a new password with a recovery code (ends every session).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The recovery code (wpr_…).") var code: String
+        @Flag(help: "Read the new password from the first line of standard input.") var passwordStdin = false
+        func run() async throws {
+            try await runReportingErrors {
+                let password = try PasswordInput.newPassword(fromStdin: passwordStdin)
+                _ = try await global.apiCall(SessionAPI.completeRecovery, CompleteRecoveryRequest(recoveryCode: code, newPassword: password))
+                try global.emit(["recovered": true]) { print("password set; log in with it (every earlier session ended)") }
+            }
         }
     }
 }
@@ -66,13 +119,19 @@ struct LogoutCommand: AsyncParsableCommand {
 struct WhoamiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show who the session belongs to and what they may do.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var company: CompanyOption
 
     func run() async throws {
         try await runReportingErrors {
-            let response = try await global.sessionCall(SessionAPI.whoami, Empty())
+            let response = try await global.sessionCall(SessionAPI.whoami, WhoamiRequest(companyId: company.companyID))
             try global.emit(response) {
-                Output.fields(Formatting.principal(response.principal) + [("session", response.session.sessionId),
-                    ("expires", Formatting.date(response.session.expiresAt)), ("idle expires", Formatting.date(response.session.idleExpiresAt))])
+                var rows = Formatting.principal(response.principal) + [("session", response.session.sessionId),
+                    ("expires", Formatting.date(response.session.expiresAt)), ("idle expires", Formatting.date(response.session.idleExpiresAt))]
+                if let memberships = response.memberships, memberships.count > 1 {
+                    rows += Formatting.memberships(memberships, acting: response.principal.companyId)
+                }
+                if let action = response.requiredAction { rows.append(("required", Formatting.requiredAction(action))) }
+                Output.fields(rows)
             }
         }
     }
@@ -87,13 +146,15 @@ struct AuthorizeCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The permission, e.g. invoices.view or line.manage.") var permission: Permission
     @Option(help: "The line (E.164, +39…) for line permissions.") var line: String?
+    @OptionGroup var company: CompanyOption
 
     func run() async throws {
         try await runReportingErrors {
-            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line))
+            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line, companyId: company.companyID))
             try global.emit(response) {
                 Output.fields([("allowed", response.allowed ? "yes" : "no"), ("reason", response.reason),
-                               ("username", response.principal.username), ("profile", Formatting.profile(response.principal.profile))])
+                               ("username", response.principal.username), ("company", response.principal.companyName),
+                               ("profile", Formatting.profile(response.principal.profile))])
             }
             if !response.allowed { throw ExitCode(CLIExit.notAllowed) }
         }
@@ -102,18 +163,16 @@ struct AuthorizeCommand: AsyncParsableCommand {
 
 struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sessions", abstract: "Your live sessions.",
-                                                    subcommands: [List.self, Revoke.self], defaultSubcommand: List.self)
+                                                    subcommands: [List.self, Revoke.self, RevokeOthers.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your live sessions.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your live sessions, with where they logged in from.")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             try await runReportingErrors {
                 let response = try await global.sessionCall(SessionAPI.listSessions, Empty())
                 if try global.emitMachineReadable(response) { return }
-                Output.table(["ID", "CREATED", "LAST SEEN", "EXPIRES", "CURRENT"], response.sessions.map {
-                    [$0.sessionId, Formatting.date($0.createdAt), Formatting.date($0.lastSeenAt), Formatting.date($0.expiresAt), $0.current ? "*" : ""]
-                })
+                Formatting.sessionTable(response.sessions)
             }
         }
     }
@@ -126,6 +185,17 @@ struct SessionsCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 _ = try await global.sessionCall(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID))
                 try global.emit(["revoked": sessionID]) { print("session \(sessionID) ended") }
+            }
+        }
+    }
+
+    struct RevokeOthers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke-others", abstract: "Sign out everywhere else (every session but this one).")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            try await runReportingErrors {
+                let response = try await global.sessionCall(SessionAPI.revokeOtherSessions, Empty())
+                try global.emit(response) { print("\(response.sessionsEnded) other session(s) ended") }
             }
         }
     }

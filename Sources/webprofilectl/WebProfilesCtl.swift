@@ -22,9 +22,9 @@ struct WebProfilesCtl: AsyncParsableCommand {
         """,
         version: webProfilesVersion,
         subcommands: [
-            HealthCommand.self, LoginCommand.self, ActivateCommand.self, LogoutCommand.self, WhoamiCommand.self,
-            AuthorizeCommand.self, SessionsCommand.self, PasswordCommand.self, UsersCommand.self, CompanyCommand.self,
-            OperatorCommand.self, BenchCommand.self,
+            HealthCommand.self, LoginCommand.self, ActivateCommand.self, RecoverCommand.self, LogoutCommand.self, WhoamiCommand.self,
+            AuthorizeCommand.self, AccountCommand.self, CompanyCommand.self, SessionsCommand.self, PasswordCommand.self, TOTPCommand.self,
+            UsersCommand.self, AuditCommand.self, OperatorCommand.self, BenchCommand.self,
         ]
     )
 

@@ -10,6 +10,7 @@ struct PermissionTableTests {
         (.usersView, [.granted, .granted, .denied, .denied, .denied]),
         (.usersManage, [.granted, .granted, .denied, .denied, .denied]),
         (.usersManageAdmins, [.granted, .denied, .denied, .denied, .denied]),
+        (.auditView, [.granted, .granted, .denied, .denied, .denied]),
         (.linesView, [.granted, .granted, .granted, .denied, .denied]),
         (.lineServices, [.lines(.any), .lines(.any), .lines(.mobile), .denied, .denied]),
         (.lineManage, [.lines(.any), .lines(.any), .lines(.mobile), .lines(.own), .lines(.own)]),
@@ -28,12 +29,12 @@ struct PermissionTableTests {
 
     @Test func tableCoversEveryPermission() {
         #expect(Set(Self.expected.map(\.0)) == Set(Permission.allCases))
-        #expect(Self.cells.count == 50)
+        #expect(Self.cells.count == 55)
     }
 
     @Test func wireStrings() {
         #expect(Permission.allCases.map(\.rawValue) == [
-            "company.view", "invoices.view", "users.view", "users.manage", "users.manageAdmins", "lines.view",
+            "company.view", "invoices.view", "users.view", "users.manage", "users.manageAdmins", "audit.view", "lines.view",
             "line.services", "line.manage", "line.premiumServices", "line.exclusiveOffers",
         ])
         #expect(Profile.allCases.map(\.rawValue) == ["legalRepresentative", "adminFull", "adminLight", "deviceUser", "user"])

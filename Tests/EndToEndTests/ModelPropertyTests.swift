@@ -248,7 +248,7 @@ final class ModelRun: @unchecked Sendable {
             let mine = model.sessions.filter { $0.alive && $0.registration == id }
             if mine.count > 10 { kill { $0.token == mine[0].token } }
             // Every fresh token works.
-            let whoami = try await client(token).call(SessionAPI.whoami, Empty())
+            let whoami = try await client(token).call(SessionAPI.whoami, WhoamiRequest())
             #expect(whoami.principal.registrationId == id)
         }
     }
@@ -331,7 +331,7 @@ final class ModelRun: @unchecked Sendable {
             let reg = model.regs[session.registration]!
             var profile: String?
             let status = await statusOf {
-                let w = try await client(session.token).call(SessionAPI.whoami, Empty())
+                let w = try await client(session.token).call(SessionAPI.whoami, WhoamiRequest())
                 profile = w.principal.profile.rawValue
                 return w
             }

@@ -28,8 +28,8 @@ struct ProfileManagementTests {
         let second = try await daemon.apiClient().call(SessionAPI.login, LoginRequest(username: "anna.bianchi", password: Fixture.password))
         let revoked = try await f.rep.call(ProfilesAPI.revokeCredentials, RevokeCredentialsRequest(registrationId: annaID, reason: "left"))
         #expect(revoked.registration.status == .revoked)
-        #expect(await statusOf { try await anna.call(SessionAPI.whoami, Empty()) } == .unauthenticated)
-        #expect(await statusOf { try await daemon.apiClient(token: second.sessionToken).call(SessionAPI.whoami, Empty()) } == .unauthenticated)
+        #expect(await statusOf { try await anna.call(SessionAPI.whoami, WhoamiRequest()) } == .unauthenticated)
+        #expect(await statusOf { try await daemon.apiClient(token: second.sessionToken).call(SessionAPI.whoami, WhoamiRequest()) } == .unauthenticated)
         // Restore gives a new activation code; the person sets a new password.
         let restored = try await f.rep.call(ProfilesAPI.restoreCredentials, RestoreCredentialsRequest(registrationId: annaID))
         #expect(restored.registration.status == .pendingActivation)
@@ -51,7 +51,7 @@ struct ProfileManagementTests {
         #expect(await statusOf { try await full.call(ProfilesAPI.revokeCredentials, RevokeCredentialsRequest(registrationId: fullID)) } == .permissionDenied)
         // Nobody below adminFull manages; users.view too is refused.
         #expect(await statusOf { try await light.call(ProfilesAPI.listRegistrations, ListRegistrationsRequest()) } == .permissionDenied)
-        #expect(await statusOf { try await user.call(ProfilesAPI.getCompany, Empty()) } == .permissionDenied)
+        #expect(await statusOf { try await user.call(ProfilesAPI.getCompany, GetOwnCompanyRequest()) } == .permissionDenied)
         // The legal representative cannot create another one or change itself.
         #expect(await statusOf { try await f.rep.call(ProfilesAPI.registerUser, RegisterUserRequest(username: "rep.two", displayName: "R", email: "r@r.example", profile: .legalRepresentative)) } == .permissionDenied)
         #expect(await statusOf { try await f.rep.call(ProfilesAPI.changeProfile, ChangeProfileRequest(registrationId: f.repID, profile: .adminFull)) } == .permissionDenied)
@@ -97,7 +97,7 @@ struct ProfileManagementTests {
         let f = try await Fixture.make(daemon)
         #expect(await statusOf { try await f.rep.call(OperatorAPI.listCompanies, ListCompaniesRequest()) } == .permissionDenied)
         #expect(await statusOf { try await daemon.operatorClient().call(SessionAPI.login, LoginRequest(username: "mario.rossi", password: Fixture.password)) } == .permissionDenied)
-        #expect(await statusOf { try await daemon.apiClient().call(ProfilesAPI.getCompany, Empty()) } == .unauthenticated)
+        #expect(await statusOf { try await daemon.apiClient().call(ProfilesAPI.getCompany, GetOwnCompanyRequest()) } == .unauthenticated)
         let op = daemon.operatorClient()
         let stats = try await op.call(OperatorAPI.stats, Empty())
         #expect(stats.companies == 1 && stats.registrations == 1 && stats.liveSessions == 1 && stats.connections >= 1)
@@ -113,7 +113,7 @@ struct ProfileManagementTests {
         let changed = try await op.call(OperatorAPI.changeLegalRepresentative, ChangeLegalRepresentativeRequest(companyId: f.companyID,
             legalRepresentative: LegalRepresentativeRequest(fullName: "Giulia Neri", fiscalCode: "RSSMRA80A01H501U", email: "g@n.example", username: "giulia.neri"), reason: "new director"))
         #expect(changed.company.legalRepresentative.fullName == "Giulia Neri")
-        #expect(await statusOf { try await f.rep.call(SessionAPI.whoami, Empty()) } == .unauthenticated)
+        #expect(await statusOf { try await f.rep.call(SessionAPI.whoami, WhoamiRequest()) } == .unauthenticated)
         let companies = try await op.call(OperatorAPI.listCompanies, ListCompaniesRequest(pageSize: 1))
         #expect(companies.companies.count == 1 && companies.nextPageToken == nil)
         #expect(await statusOf { try await op.call(OperatorAPI.listCompanies, ListCompaniesRequest(pageToken: "!!")) } == .invalidArgument)

@@ -30,17 +30,28 @@ struct QuickstartTests {
         let out = result.out
         // Step 4: Admin Light sees the invoices; step 5: not after narrowing, but her own line yes.
         let allowed = out.components(separatedBy: "\n").filter { $0.hasPrefix("allowed:") }
-        #expect(allowed.map { $0.hasSuffix("yes") } == [true, false, true], "\(allowed)")
+        #expect(allowed.map { $0.hasSuffix("yes") } == [true, false, true, true], "\(allowed)")
         #expect(out.contains("exit code 3"))
         // Step 6: the revoked session is refused; the list shows her revoked.
         #expect(out.contains("exit code 77"))
         #expect(result.err.contains("UNAUTHENTICATED"))
         #expect(out.contains("revoked"))
-        // Step 7: the audit trail holds every kind of change made.
-        for action in ["companyCreated", "linesChanged", "activated", "login", "registered", "profileChanged", "revoked"] {
+        // Step 7: recovery; step 8: the desk found Mario and corrected him in place.
+        #expect(out.contains("deliver to:") == false, "the recovery code went to the script, not the screen")
+        #expect(out.contains("m.rossi@rossi.example"))
+        // Step 9: the accountant's two companies, and a call naming none is refused until one is chosen.
+        #expect(out.contains("Rossi S.r.l.") && out.contains("Bianchi S.p.A."))
+        #expect(out.contains("exit code 1 (which company?)"))
+        #expect(result.err.contains("FAILED_PRECONDITION: you belong to 2 companies"))
+        // Step 10: the audit trails hold every kind of change made, with the desk's agent and ticket.
+        #expect(out.contains("agent desk.giulia, ticket CS-1042"))
+        for action in ["companyCreated", "linesChanged", "activated", "login", "registered", "profileChanged", "revoked",
+                       "recoveryRequested", "passwordChanged", "legalRepresentativeUpdated", "invitationAccepted"] {
             #expect(out.contains(action), "audit lacks \(action)")
         }
         // No secret reaches the daemon's log.
-        #expect(!daemon.log().contains("Secret-2026"))
+        for secret in ["Velvet-Orbit", "Copper-Meadow", "Harbor-Quilt", "Saffron-Tundra", "Lemon-Glacier", "wpr_"] {
+            #expect(!daemon.log().contains(secret))
+        }
     }
 }

@@ -15,10 +15,10 @@ struct SessionAuthenticationTests {
         let (annaID, anna) = try await f.person(daemon, "anna.bianchi", .adminLight)
         let annaToken = try #require(anna.sessionToken)
         try daemon.restart()
-        #expect(try await daemon.apiClient(token: f.repToken).call(SessionAPI.whoami, Empty()).principal.registrationId == f.repID)
+        #expect(try await daemon.apiClient(token: f.repToken).call(SessionAPI.whoami, WhoamiRequest()).principal.registrationId == f.repID)
         _ = try await f.rep.call(ProfilesAPI.changeProfile, ChangeProfileRequest(registrationId: annaID, profile: .user, line: "+393331234567"))
         try daemon.restart(kill: true)
-        let whoami = try await daemon.apiClient(token: annaToken).call(SessionAPI.whoami, Empty())
+        let whoami = try await daemon.apiClient(token: annaToken).call(SessionAPI.whoami, WhoamiRequest())
         #expect(whoami.principal.profile == .user)
         #expect(whoami.principal.line == "+393331234567")
         let list = try await daemon.apiClient(token: f.repToken).call(ProfilesAPI.listRegistrations, ListRegistrationsRequest())
@@ -49,7 +49,7 @@ struct ReloadTests {
         let anon = daemon.apiClient()
         for _ in 0..<2 { _ = await statusOf { try await anon.call(SessionAPI.login, LoginRequest(username: "mario.rossi", password: "wrong-password-9")) } }
         #expect(await statusOf { try await anon.call(SessionAPI.login, LoginRequest(username: "mario.rossi", password: Fixture.password)) } == .unauthenticated)
-        _ = try await f.rep.call(SessionAPI.whoami, Empty())
+        _ = try await f.rep.call(SessionAPI.whoami, WhoamiRequest())
         // A broken file is refused and the running configuration kept.
         try "[lockout]\nthreshold = \"many\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         #expect(await statusOf { try await op.call(OperatorAPI.reload, Empty()) } == .failedPrecondition)

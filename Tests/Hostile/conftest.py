@@ -123,6 +123,9 @@ class Daemon:
         return c
 
     def call(self, method, message, which="api", **kwargs):
+        if which == "operator":
+            # Operator writes name the desk agent making them.
+            kwargs["metadata"] = {"operator-agent": "hostile-suite", **(kwargs.get("metadata") or {})}
         c = self.connect(which)
         try:
             return c.call(method, message, **kwargs)

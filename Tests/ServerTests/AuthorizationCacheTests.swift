@@ -4,54 +4,97 @@ import WebProfilesDomain
 @testable import WebProfilesServer
 import WebProfilesStore
 
-/// The in-memory session cache: uses are remembered for the periodic flush, once each.
-@Suite("Session cache")
+/// The in-memory cache: uses are remembered for the periodic flush, once each; committed
+/// changes make it forget; a load that raced with a change brings nothing back.
+@Suite("Authorization cache")
 struct AuthorizationCacheTests {
-    static func record(_ id: String, hash: String, at now: Date) -> SessionRecord {
-        SessionRecord(id: id, registrationId: "r-\(id)", tokenHash: hash, createdAt: now, expiresAt: now.addingTimeInterval(3600), lastSeenAt: now)
+    static func record(_ id: String, hash: String, account: String? = nil, at now: Date) -> SessionRecord {
+        SessionRecord(id: id, accountId: account ?? "a-\(id)", tokenHash: hash, createdAt: now, expiresAt: now.addingTimeInterval(3600), lastSeenAt: now)
     }
+
+    static func load(_ cache: AuthorizationCache, _ record: SessionRecord) {
+        cache.finishSessionLoad(cache.beginSessionLoad(record.tokenHash), record)
+    }
+
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    let lifetime = SessionLifetime(idleTimeout: 60)
 
     @Test func usesAreFlushedOnceWithTheirLatestTime() {
         let cache = AuthorizationCache()
-        let start = Date(timeIntervalSince1970: 1_800_000_000)
-        cache.insert(Self.record("a", hash: "ha", at: start))
-        cache.insert(Self.record("b", hash: "hb", at: start))
+        Self.load(cache, Self.record("a", hash: "ha", at: start))
+        Self.load(cache, Self.record("b", hash: "hb", at: start))
         #expect(cache.takeDirty().isEmpty, "loading a session is not a use")
-        _ = cache.use(tokenHash: "ha", at: start.addingTimeInterval(1), lifetime: SessionLifetime(idleTimeout: 60))
-        _ = cache.use(tokenHash: "ha", at: start.addingTimeInterval(2), lifetime: SessionLifetime(idleTimeout: 60))
-        _ = cache.use(tokenHash: "hb", at: start.addingTimeInterval(3), lifetime: SessionLifetime(idleTimeout: 60))
+        _ = cache.use(tokenHash: "ha", at: start.addingTimeInterval(1), lifetime: lifetime)
+        _ = cache.use(tokenHash: "ha", at: start.addingTimeInterval(2), lifetime: lifetime)
+        _ = cache.use(tokenHash: "hb", at: start.addingTimeInterval(3), lifetime: lifetime)
         #expect(cache.takeDirty() == ["a": start.addingTimeInterval(2), "b": start.addingTimeInterval(3)])
         #expect(cache.takeDirty().isEmpty)
     }
 
     @Test func expiredSessionsAreForgottenAtTheirNextUse() {
         let cache = AuthorizationCache()
-        let start = Date(timeIntervalSince1970: 1_800_000_000)
-        cache.insert(Self.record("a", hash: "ha", at: start))
-        guard case .expired = cache.use(tokenHash: "ha", at: start.addingTimeInterval(61), lifetime: SessionLifetime(idleTimeout: 60)) else {
+        Self.load(cache, Self.record("a", hash: "ha", at: start))
+        guard case .expired = cache.use(tokenHash: "ha", at: start.addingTimeInterval(61), lifetime: lifetime) else {
             Issue.record("an idle session was still live"); return
         }
-        guard case .unknown = cache.use(tokenHash: "ha", at: start.addingTimeInterval(62), lifetime: SessionLifetime(idleTimeout: 60)) else {
+        guard case .unknown = cache.use(tokenHash: "ha", at: start.addingTimeInterval(62), lifetime: lifetime) else {
             Issue.record("an expired session stayed cached"); return
         }
         #expect(cache.sessionCount == 0)
     }
+
+    @Test func aLoadThatRacedWithAChangeCachesNothing() {
+        let cache = AuthorizationCache()
+        let record = Self.record("x", hash: "hx", at: start)
+        // Read from the database, then the session is ended and the change published, then the
+        // load finishes: the ended session must not come back.
+        let ticket = cache.beginSessionLoad("hx")
+        cache.apply([.sessions(["hx"])])
+        cache.finishSessionLoad(ticket, record)
+        guard case .unknown = cache.use(tokenHash: "hx", at: start, lifetime: lifetime) else { Issue.record("raced session cached"); return }
+        // A change to another session does not spoil the load.
+        let fresh = cache.beginSessionLoad("hx")
+        cache.apply([.sessions(["other"]), .account("someone-else")])
+        cache.finishSessionLoad(fresh, record)
+        guard case .live = cache.use(tokenHash: "hx", at: start, lifetime: lifetime) else { Issue.record("fresh load not cached"); return }
+    }
+
+    @Test func committedChangesForgetWhatTheyTouched() {
+        let cache = AuthorizationCache()
+        let principal = CachedPrincipal(RegistrationRecord(
+            membership: MembershipRecord(id: "m", accountId: "acc", companyId: "co", displayName: "D", email: "d@e.it", profile: .adminFull,
+                                         referent: nil, line: nil, status: .active, invited: false, activationCodeHash: nil, activationExpiresAt: nil,
+                                         searchText: "", createdAt: start, updatedAt: start),
+            account: AccountRecord(id: "acc", username: "d", displayName: "D", email: "d@e.it", createdAt: start, updatedAt: start)), companyName: "Co")
+        let account = CachedAccount(accountID: "acc", username: "d", principals: [principal])
+        cache.finishAccountLoad(cache.beginAccountLoad("acc"), account)
+        cache.finishLinesLoad(cache.beginLinesLoad("co"), ["+393330000001": .mobile])
+        #expect(cache.account("acc") != nil && cache.lines(companyID: "co") != nil)
+        // A change of the company reaches the accounts with a membership there (its name is in their principals).
+        cache.apply([.company("co")])
+        #expect(cache.account("acc") == nil && cache.lines(companyID: "co") == nil)
+        cache.finishAccountLoad(cache.beginAccountLoad("acc"), account)
+        cache.apply([.account("acc")])
+        #expect(cache.account("acc") == nil)
+    }
 }
 
-extension AuthorizationCacheTests {
-    @Test func aLoginCachesItsSessionUnlessSomethingChangedMeanwhile() {
-        let start = Date(timeIntervalSince1970: 1_800_000_000)
-        let cache = AuthorizationCache()
-        cache.insert(Self.record("old", hash: "hold", at: start))
-        // Nothing else happened: the ended session goes, the new one is cached.
-        cache.replaceSessions(ending: ["hold"], with: Self.record("new", hash: "hnew", at: start), loadedAt: cache.generation)
-        #expect(cache.sessionCount == 1)
-        guard case .live = cache.use(tokenHash: "hnew", at: start, lifetime: SessionLifetime(idleTimeout: 60)) else { Issue.record("new session not cached"); return }
-
-        // A revocation between the login's transaction and the cache update: not cached.
-        let before = cache.generation
-        cache.removeSessions(ofRegistration: "r-x")
-        cache.replaceSessions(ending: [], with: Self.record("x", hash: "hx", at: start), loadedAt: before)
-        guard case .unknown = cache.use(tokenHash: "hx", at: start, lifetime: SessionLifetime(idleTimeout: 60)) else { Issue.record("raced session cached"); return }
+@Suite("Guarded cache")
+struct GuardedCacheTests {
+    @Test func ticketsOfInvalidatedKeysInsertNothingAndTheBookkeepingEmpties() {
+        var cache = GuardedCache<String, Int>()
+        let first = cache.beginLoad("k")
+        let second = cache.beginLoad("k")
+        cache.invalidate("k")
+        let third = cache.beginLoad("k")
+        let firstCached = cache.finishLoad(first, with: 1)
+        let thirdCached = cache.finishLoad(third, with: 3)
+        let secondCached = cache.finishLoad(second, with: 2)
+        #expect(!firstCached && thirdCached && !secondCached)
+        #expect(cache["k"] == 3)
+        #expect(cache.loadsInFlight == 0)
+        // An invalidation with no load in flight leaves no trace.
+        cache.invalidate("other")
+        #expect(cache.loadsInFlight == 0)
     }
 }

@@ -25,6 +25,7 @@ struct ReloadTests {
         "sessions.idle_timeout", "sessions.lifetime", "sessions.max_per_registration", "sessions.flush_interval",
         "lockout.threshold", "lockout.duration", "passwords.activation_validity", "passwords.min_length",
         "argon2.memory_kib", "argon2.iterations", "argon2.parallelism",
+        "passwords.recovery_validity", "second_factor.required_profiles", "second_factor.issuer", "audit.retention_days",
     ]
 
     @Test func everyReloadableSettingHasItsTest() {
@@ -155,6 +156,47 @@ struct ReloadTests {
         }
     }
 
+    // MARK: recovery, second factor, audit
+
+    @Test func recoveryValidity() async throws {
+        try await afterReloading("[passwords]\nrecovery_validity = 600\n", throughOperatorCall: false) { daemon in
+            _ = try await daemon.company()
+            let delivery = try #require(try await daemon.apiClient().requestRecovery(username: "mario.rossi"))
+            #expect(delivery.expiresAt == daemon.clock.now.addingTimeInterval(600))
+        }
+    }
+
+    @Test func secondFactorRequiredProfiles() async throws {
+        try await afterReloading("[second_factor]\nrequired_profiles = [\"legalRepresentative\"]\n", throughOperatorCall: true) { daemon in
+            let (token, _) = try await daemon.company()
+            #expect(try await daemon.apiClient(token: token).whoami().requiredAction == "enrollSecondFactor")
+            #expect(await status { _ = try await daemon.apiClient(token: token).listSessions() } == .failedPrecondition)
+        }
+    }
+
+    @Test func secondFactorIssuer() async throws {
+        try await afterReloading("[second_factor]\nissuer = \"Portale Aziende\"\n", throughOperatorCall: false) { daemon in
+            let (token, _) = try await daemon.company()
+            let enrolment = try await daemon.apiClient(token: token).beginTOTPEnrollment()
+            #expect(enrolment.otpauthURI.hasPrefix("otpauth://totp/Portale%20Aziende:mario.rossi?"))
+            #expect(enrolment.otpauthURI.contains("issuer=Portale%20Aziende"))
+        }
+    }
+
+    @Test func auditRetentionDays() async throws {
+        try await afterReloading("[audit]\nretention_days = 1\n", throughOperatorCall: true, initially: "[audit]\nretention_days = 0\n") { daemon in
+            _ = try await daemon.company()
+            let op = daemon.operatorClient()
+            let before = try await op.listAuditEvents(ListAuditEventsRequest(pageSize: 500)).events
+            #expect(!before.isEmpty)
+            daemon.clock.advance(by: 2 * 86_400)
+            try await daemon.daemon.accounts.flushAndPurge()
+            let after = try await op.listAuditEvents(ListAuditEventsRequest(pageSize: 500)).events
+            #expect(after.map(\.action) == ["auditPurged"])
+            #expect(after.first?.after?["deleted"] == String(before.count))
+        }
+    }
+
     // MARK: sessions, lockout, passwords
 
     @Test func sessionIdleTimeout() async throws {
@@ -189,7 +231,7 @@ struct ReloadTests {
             let used = daemon.clock.now
             var written: Date?
             for _ in 0..<100 {
-                written = try await daemon.daemon.accounts.store.sessions(registrationID: whoami.principal.registrationId).first?.lastSeenAt
+                written = try await daemon.daemon.accounts.store.sessions(accountID: try #require(try await daemon.daemon.accounts.store.registration(id: whoami.principal.registrationId)).accountId).first?.lastSeenAt
                 if written == used { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -246,7 +288,7 @@ struct ReloadTests {
         #expect(try await daemon.reload(throughOperatorCall: true).isEmpty)
         // A hash made after the reload uses the new parameters.
         _ = try await daemon.company()
-        let stored = try #require(try await daemon.daemon.accounts.store.registration(username: try Username("mario.rossi"))?.passwordHash)
+        let stored = try #require(try await daemon.daemon.accounts.store.account(username: try Username("mario.rossi"))?.passwordHash)
         #expect(stored.range(of: inHash, options: .regularExpression) != nil, "\(stored)")
         try await daemon.stop()
     }

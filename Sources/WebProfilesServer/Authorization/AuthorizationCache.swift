@@ -3,46 +3,70 @@ import Synchronization
 import WebProfilesDomain
 import WebProfilesStore
 
-/// The in-memory view of sessions and of what authorization reads (principals, company lines),
-/// so that validating a session costs no database access once warm, and never a write.
+/// The in-memory view of sessions and of what authorization reads (accounts with their
+/// principals per company, company lines), so that validating a session costs no database access
+/// once warm, and never a write.
 ///
-/// The daemon is the only writer of its database: every change goes through the services,
-/// which invalidate the entries they touch after their transaction commits. A load that raced
-/// with an invalidation is discarded (``generation``), so a profile change or revocation is
+/// It follows what the store committed: ``apply(_:)`` hears every batch of ``StoreChange``s
+/// (the store publishes them after each commit; with a shared database, other daemons' too) and
+/// forgets what they touched. Loads take a ticket first (``GuardedCache``), so a load that raced
+/// with a change never brings back what the change removed: a profile change or revocation is
 /// seen by the next call of every session.
 final class AuthorizationCache: Sendable {
     struct CachedSession: Sendable {
         var id: String
-        var registrationID: String
+        var accountID: String
         var createdAt: Date
         var expiresAt: Date
         var lastSeenAt: Date
+        var selectedCompanyID: String?
+        var requiredAction: RequiredAction?
+
+        init(_ record: SessionRecord) {
+            id = record.id
+            accountID = record.accountId
+            createdAt = record.createdAt
+            expiresAt = record.expiresAt
+            lastSeenAt = record.lastSeenAt
+            selectedCompanyID = record.selectedCompanyId
+            requiredAction = record.requiredAction.flatMap(RequiredAction.init(rawValue:))
+        }
     }
 
-    private struct State {
-        var generation: UInt64 = 0
-        var sessions: [String: CachedSession] = [:]
+    private struct State: Sendable {
+        var sessions = GuardedCache<String, CachedSession>()
         /// The last uses not yet written to the database, by session id: the periodic flush
         /// swaps this out whole, so it never scans sessions under the lock the event loops take
         /// on every call.
         var dirty: [String: Date] = [:]
-        var tokensByRegistration: [String: Set<String>] = [:]
-        var principals: [String: CachedPrincipal] = [:]
-        var companyLines: [String: [String: LineKind]] = [:]
+        var tokensByAccount: [String: Set<String>] = [:]
+        var accounts = GuardedCache<String, CachedAccount>()
+        /// The accounts cached with a membership in each company (a company's change reaches
+        /// them: its name is in their principals).
+        var accountsByCompany: [String: Set<String>] = [:]
+        var companyLines = GuardedCache<String, [String: LineKind]>()
 
-        mutating func cache(_ record: SessionRecord) {
-            sessions[record.tokenHash] = CachedSession(
-                id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt
-            )
-            tokensByRegistration[record.registrationId, default: []].insert(record.tokenHash)
+        mutating func indexSession(_ tokenHash: String) {
+            guard let session = sessions[tokenHash] else { return }
+            tokensByAccount[session.accountID, default: []].insert(tokenHash)
         }
 
         mutating func forget(tokenHash: String) {
-            guard let session = sessions.removeValue(forKey: tokenHash) else { return }
-            tokensByRegistration[session.registrationID]?.remove(tokenHash)
-            if tokensByRegistration[session.registrationID]?.isEmpty == true {
-                tokensByRegistration.removeValue(forKey: session.registrationID)
+            guard let session = sessions.invalidate(tokenHash) else { return }
+            tokensByAccount[session.accountID]?.remove(tokenHash)
+            if tokensByAccount[session.accountID]?.isEmpty == true { tokensByAccount.removeValue(forKey: session.accountID) }
+        }
+
+        mutating func indexAccount(_ accountID: String) {
+            guard let account = accounts[accountID] else { return }
+            for companyID in account.companyIDs { accountsByCompany[companyID, default: []].insert(accountID) }
+        }
+
+        mutating func forget(accountID: String) {
+            guard let account = accounts.invalidate(accountID) else { return }
+            for companyID in account.companyIDs {
+                accountsByCompany[companyID]?.remove(accountID)
+                if accountsByCompany[companyID]?.isEmpty == true { accountsByCompany.removeValue(forKey: companyID) }
             }
         }
     }
@@ -51,20 +75,26 @@ final class AuthorizationCache: Sendable {
 
     init() {}
 
-    /// A stamp to pass to the `insert` calls of a load, so a load that raced with an
-    /// invalidation does not bring back stale data.
-    var generation: UInt64 { state.withLock { $0.generation } }
-
     var sessionCount: Int { state.withLock { $0.sessions.count } }
 
-    // MARK: Sessions
-
-    func insert(_ record: SessionRecord, loadedAt generation: UInt64? = nil) {
+    /// Forgets what committed changes touched.
+    func apply(_ changes: [StoreChange]) {
         state.withLock { state in
-            if let generation, generation != state.generation { return }
-            state.cache(record)
+            for change in changes {
+                switch change {
+                case .account(let id):
+                    state.forget(accountID: id)
+                case .company(let id):
+                    state.companyLines.invalidate(id)
+                    for accountID in state.accountsByCompany[id] ?? [] { state.forget(accountID: accountID) }
+                case .sessions(let hashes):
+                    for hash in hashes { state.forget(tokenHash: hash) }
+                }
+            }
         }
     }
+
+    // MARK: Sessions
 
     /// What ``use(tokenHash:at:lifetime:)`` found.
     enum Use {
@@ -80,45 +110,28 @@ final class AuthorizationCache: Sendable {
     /// in-memory part of validating a session.
     func use(tokenHash: String, at now: Date, lifetime: SessionLifetime) -> Use {
         state.withLock { state in
-            guard var session = state.sessions[tokenHash] else { return .unknown }
+            guard let session = state.sessions[tokenHash] else { return .unknown }
             guard lifetime.isLive(expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt, at: now) else {
-                state.generation &+= 1
                 state.forget(tokenHash: tokenHash)
                 return .expired
             }
-            session.lastSeenAt = now
-            state.sessions[tokenHash] = session
+            state.sessions.modify(tokenHash) { $0.lastSeenAt = now }
             state.dirty[session.id] = now
-            return .live(session)
+            var used = session
+            used.lastSeenAt = now
+            return .live(used)
         }
     }
 
-    /// A login: forgets the sessions it ended and caches the one it started, under one lock, so
-    /// the login's own removals do not count as a change that happened meanwhile. The new
-    /// session is cached only if nothing else changed since `generation` was read (before the
-    /// login's transaction).
-    func replaceSessions(ending endedHashes: [String], with record: SessionRecord, loadedAt generation: UInt64) {
-        state.withLock { state in
-            let unchanged = state.generation == generation
-            state.generation &+= 1
-            for hash in endedHashes { state.forget(tokenHash: hash) }
-            if unchanged { state.cache(record) }
-        }
+    func beginSessionLoad(_ tokenHash: String) -> GuardedCache<String, CachedSession>.Ticket {
+        state.withLock { $0.sessions.beginLoad(tokenHash) }
     }
 
-    func removeSessions(tokenHashes: some Sequence<String>) {
+    /// Caches a session read from the database (or just written by a login), unless a change
+    /// touched it since the ticket was taken.
+    func finishSessionLoad(_ ticket: GuardedCache<String, CachedSession>.Ticket, _ record: SessionRecord?) {
         state.withLock { state in
-            state.generation &+= 1
-            for hash in tokenHashes { state.forget(tokenHash: hash) }
-        }
-    }
-
-    func removeSessions(ofRegistration registrationID: String) {
-        state.withLock { state in
-            state.generation &+= 1
-            for hash in state.tokensByRegistration.removeValue(forKey: registrationID) ?? [] {
-                state.sessions.removeValue(forKey: hash)
-            }
+            if state.sessions.finishLoad(ticket, with: record.map(CachedSession.init)), let record { state.indexSession(record.tokenHash) }
         }
     }
 
@@ -137,35 +150,30 @@ final class AuthorizationCache: Sendable {
         }
     }
 
-    /// Sessions of `registrationID` known in memory, by id, with their last use.
-    func lastSeen(ofRegistration registrationID: String) -> [String: Date] {
+    /// Sessions of an account known in memory, by id, with their last use.
+    func lastSeen(ofAccount accountID: String) -> [String: Date] {
         state.withLock { state in
             var result: [String: Date] = [:]
-            for hash in state.tokensByRegistration[registrationID] ?? [] {
+            for hash in state.tokensByAccount[accountID] ?? [] {
                 if let s = state.sessions[hash] { result[s.id] = s.lastSeenAt }
             }
             return result
         }
     }
 
-    // MARK: Principals and lines
+    // MARK: Accounts and lines
 
-    func principal(registrationID: String) -> CachedPrincipal? {
-        state.withLock { $0.principals[registrationID] }
+    func account(_ accountID: String) -> CachedAccount? {
+        state.withLock { $0.accounts[accountID] }
     }
 
-    func insert(_ principal: CachedPrincipal, loadedAt generation: UInt64) {
-        state.withLock { state in
-            guard generation == state.generation else { return }
-            state.principals[principal.registrationID] = principal
-        }
+    func beginAccountLoad(_ accountID: String) -> GuardedCache<String, CachedAccount>.Ticket {
+        state.withLock { $0.accounts.beginLoad(accountID) }
     }
 
-    /// Forgets a registration's cached facts (its next use reloads them).
-    func invalidatePrincipal(_ registrationID: String) {
+    func finishAccountLoad(_ ticket: GuardedCache<String, CachedAccount>.Ticket, _ account: CachedAccount?) {
         state.withLock { state in
-            state.generation &+= 1
-            state.principals.removeValue(forKey: registrationID)
+            if state.accounts.finishLoad(ticket, with: account), let account { state.indexAccount(account.accountID) }
         }
     }
 
@@ -173,17 +181,11 @@ final class AuthorizationCache: Sendable {
         state.withLock { $0.companyLines[companyID] }
     }
 
-    func insert(lines: [String: LineKind], companyID: String, loadedAt generation: UInt64) {
-        state.withLock { state in
-            guard generation == state.generation else { return }
-            state.companyLines[companyID] = lines
-        }
+    func beginLinesLoad(_ companyID: String) -> GuardedCache<String, [String: LineKind]>.Ticket {
+        state.withLock { $0.companyLines.beginLoad(companyID) }
     }
 
-    func invalidateLines(companyID: String) {
-        state.withLock { state in
-            state.generation &+= 1
-            state.companyLines.removeValue(forKey: companyID)
-        }
+    func finishLinesLoad(_ ticket: GuardedCache<String, [String: LineKind]>.Ticket, _ lines: [String: LineKind]?) {
+        state.withLock { _ = $0.companyLines.finishLoad(ticket, with: lines) }
     }
 }

@@ -29,6 +29,8 @@ package final class Authorizer: Sendable {
         self.store = store
         self.configuration = configuration
         self.now = now
+        // The cache follows every commit (and, with a shared database, other daemons' commits).
+        store.changes.subscribe { [cache] changes in cache.apply(changes) }
     }
 
     /// Sessions known in memory.
@@ -47,7 +49,7 @@ package final class Authorizer: Sendable {
     }
 
     /// ``authenticate(bearerToken:)`` from memory; `.needsStore` if the session or its
-    /// registration is not cached.
+    /// account is not cached.
     func authenticateFromMemory(bearerToken token: String?) throws -> MemoryAnswer<AuthenticatedSession> {
         guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionInterceptor.unauthenticated }
         let tokenHash = Secrets.sha256Hex(token)
@@ -58,77 +60,93 @@ package final class Authorizer: Sendable {
         case .expired:
             throw SessionInterceptor.unauthenticated
         case .live(let session):
-            guard let principal = cache.principal(registrationID: session.registrationID) else { return .needsStore }
-            guard principal.status == .active else { throw SessionInterceptor.unauthenticated }
-            return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, principal: principal))
+            guard let account = cache.account(session.accountID) else { return .needsStore }
+            guard !account.principals.isEmpty else { throw SessionInterceptor.unauthenticated }
+            return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account))
         }
     }
 
-    /// The session for a token hash, if it is live; its registration must be active.
+    /// The session for a token hash, if it is live; its account must have an active registration.
     func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
         let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
         var use = cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime)
         if case .unknown = use {
-            let generation = cache.generation
-            guard let record = try await store.session(tokenHash: tokenHash) else { return nil }
-            cache.insert(record, loadedAt: generation)
+            let ticket = cache.beginSessionLoad(tokenHash)
+            let record: SessionRecord?
+            do {
+                record = try await store.session(tokenHash: tokenHash)
+            } catch {
+                cache.finishSessionLoad(ticket, nil)
+                throw error
+            }
+            cache.finishSessionLoad(ticket, record)
+            guard let record else { return nil }
             use = cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime)
             if case .unknown = use, lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) {
-                // Raced with an invalidation: judge the record just read (it exists in the database).
-                use = .live(.init(id: record.id, registrationID: record.registrationId, createdAt: record.createdAt,
-                                  expiresAt: record.expiresAt, lastSeenAt: now))
+                // Raced with a change: judge the record just read (it exists in the database).
+                var session = AuthorizationCache.CachedSession(record)
+                session.lastSeenAt = now
+                use = .live(session)
             }
         }
-        guard case .live(let session) = use,
-              let principal = try await principal(registrationID: session.registrationID), principal.status == .active
-        else { return nil }
-        return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, principal: principal)
+        guard case .live(let session) = use, let account = try await account(session.accountID), !account.principals.isEmpty else { return nil }
+        return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
     }
 
-    /// The cached facts of a registration, loaded on a miss.
-    func principal(registrationID: String) async throws -> CachedPrincipal? {
-        if let cached = cache.principal(registrationID: registrationID) { return cached }
-        let generation = cache.generation
-        guard let registration = try await store.registration(id: registrationID),
-              let company = try await store.company(id: registration.companyId) else { return nil }
-        let principal = CachedPrincipal(registration, companyName: company.company.name)
-        cache.insert(principal, loadedAt: generation)
-        return principal
+    /// The cached facts of an account, loaded on a miss.
+    func account(_ accountID: String) async throws -> CachedAccount? {
+        if let cached = cache.account(accountID) { return cached }
+        let ticket = cache.beginAccountLoad(accountID)
+        let loaded: CachedAccount?
+        do {
+            loaded = try await store.activeRegistrations(accountID: accountID).map { account, registrations in
+                CachedAccount(accountID: account.id, username: account.username,
+                              principals: registrations.map { CachedPrincipal($0.0, companyName: $0.companyName) })
+            }
+        } catch {
+            cache.finishAccountLoad(ticket, nil)
+            throw error
+        }
+        cache.finishAccountLoad(ticket, loaded)
+        return loaded
     }
 
     // MARK: Session/Authorize
 
     /// `Session/Authorize` for a bearer token: exactly what the RPC method runs (its session
     /// interceptor, then its handler), for embedding the same logic behind another transport.
-    /// - Throws: ``RPCError`` UNAUTHENTICATED or INVALID_ARGUMENT, or the store's error when
-    ///   the database fails.
+    /// - Throws: ``RPCError`` UNAUTHENTICATED, INVALID_ARGUMENT, PERMISSION_DENIED or
+    ///   FAILED_PRECONDITION (see ``AuthenticatedSession/principal(for:)``), or the store's error
+    ///   when the database fails.
     package func authorize(token: String?, request: AuthorizeRequest) async throws -> AuthorizeResponse {
         try await authorize(request, session: try await authenticate(bearerToken: token))
     }
 
     /// `Session/Authorize` for an authenticated session.
     func authorize(_ request: AuthorizeRequest, session: AuthenticatedSession) async throws -> AuthorizeResponse {
+        let principal = try session.principal(for: request.companyId)
         let line = try Self.line(of: request)
         var kind: LineKind?
         if request.permission.isLineScoped, let line {
-            kind = try await lineKinds(companyID: session.principal.companyID)[line.value]
+            kind = try await lineKinds(companyID: principal.companyID)[line.value]
         }
-        let decision = Self.decide(request, line: line, lineKind: kind, principal: session.principal)
-        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: session.principal.principal)
+        let decision = Self.decide(request, line: line, lineKind: kind, principal: principal)
+        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal.principal)
     }
 
-    /// The decision of ``authorize(_:session:)``, from memory; `.needsStore` if the company's
-    /// lines are not cached. The caller shapes the answer (the fast path with the principal
-    /// pre-encoded).
-    func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<AuthorizationDecision> {
+    /// The decision of ``authorize(_:session:)``, from memory, with the principal it is about;
+    /// `.needsStore` if the company's lines are not cached. The caller shapes the answer (the
+    /// fast path with the principal pre-encoded).
+    func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<(AuthorizationDecision, CachedPrincipal)> {
+        let principal = try session.principal(for: request.companyId)
         let line = try Self.line(of: request)
         var kind: LineKind?
         if request.permission.isLineScoped, let line {
-            guard let lines = cache.lines(companyID: session.principal.companyID) else { return .needsStore }
+            guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
             kind = lines[line.value]
         }
-        return .answered(Self.decide(request, line: line, lineKind: kind, principal: session.principal))
+        return .answered((Self.decide(request, line: line, lineKind: kind, principal: principal), principal))
     }
 
     /// The line a request names, validated: required for line-scoped permissions, refused otherwise.
@@ -152,9 +170,14 @@ package final class Authorizer: Sendable {
     /// The kinds of a company's lines, cached.
     func lineKinds(companyID: String) async throws -> [String: LineKind] {
         if let cached = cache.lines(companyID: companyID) { return cached }
-        let generation = cache.generation
-        let lines = try await store.lineKinds(companyID: companyID)
-        cache.insert(lines: lines, companyID: companyID, loadedAt: generation)
-        return lines
+        let ticket = cache.beginLinesLoad(companyID)
+        do {
+            let lines = try await store.lineKinds(companyID: companyID)
+            cache.finishLinesLoad(ticket, lines)
+            return lines
+        } catch {
+            cache.finishLinesLoad(ticket, nil)
+            throw error
+        }
     }
 }

@@ -3,18 +3,16 @@ import WebProfilesAPI
 import WebProfilesDomain
 import WebProfilesStore
 
-/// What authorization needs to know about a registration, kept in memory: its wire shape (built
-/// and encoded once, for the answers sent on every call) and its status.
+/// What authorization needs to know about one active registration, kept in memory: its wire
+/// shape, built and encoded once for the answers sent on every call.
 package struct CachedPrincipal: Sendable, Hashable {
     /// The wire shape, built once when cached rather than on every call.
     package let principal: Principal
-    package let status: RegistrationStatus
     /// `principal` encoded once (nil only if encoding failed, which the answers then do the
     /// slow way).
     let encodedPrincipal: CBOREncodedValue?
 
     init(_ registration: RegistrationRecord, companyName: String) {
-        status = registration.status
         principal = Principal(registrationId: registration.id, companyId: registration.companyId, companyName: companyName,
                               username: registration.username, displayName: registration.displayName, profile: registration.profile,
                               referent: registration.referent, line: registration.line,

@@ -20,6 +20,15 @@ package struct AuthConfiguration: Sendable, Hashable {
     package var argon2 = Argon2Parameters.owasp
     /// Threads of the hashing pool (default: the number of cores).
     package var hashingThreads = System.coreCount
+    /// How long a recovery code (forgotten password, reset by a manager) is valid (default 30 min).
+    package var recoveryValidity: Duration = .seconds(30 * 60)
+    /// Profiles whose holders must enrol a second factor (default none).
+    package var secondFactorRequiredProfiles: Set<Profile> = []
+    /// The issuer authenticator apps show beside the account (default "webprofiled").
+    package var totpIssuer = "webprofiled"
+    /// Audit events older than this are purged from the database (journald keeps its copy);
+    /// nil keeps them forever (default 400 days).
+    package var auditRetention: Duration? = .seconds(400 * 86_400)
     /// How often in-memory session use is written to the database and expired sessions purged.
     package var sessionFlushInterval: Duration = .seconds(30)
 

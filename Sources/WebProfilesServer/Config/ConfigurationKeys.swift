@@ -69,6 +69,14 @@ package enum ConfigurationKeys {
         }, render: { .integer(Int64($0[keyPath: path])) }, reloadable: reloadable)
     }
 
+    /// A path setting where "" means none.
+    static func optionalPath(_ key: String, _ help: String, _ path: any WritableKeyPath<DaemonConfiguration, String?> & Sendable) -> Key {
+        Key(name: key, help: help, apply: { config, value throws(Error) in
+            guard case .string(let text) = value else { throw Error(description: "\(key) must be a string (\"\" for none)") }
+            config[keyPath: path] = text.isEmpty ? nil : text
+        }, render: { .string($0[keyPath: path] ?? "") }, reloadable: false)
+    }
+
     static let all: [Key] = [
         Key(name: "server.socket", help: "path of the API socket (when not socket-activated)", apply: { c, v throws(Error) in c.socketPath = try string(v, "server.socket") },
             render: { .string($0.socketPath) }, reloadable: false),
@@ -117,6 +125,30 @@ package enum ConfigurationKeys {
         int("lockout.threshold", "consecutive failed logins that lock a registration", 1...100, \.auth.lockoutThreshold),
         duration("lockout.duration", "seconds a lockout lasts", 1...(30 * 86_400), \.auth.lockoutDuration),
         duration("passwords.activation_validity", "seconds an activation code stays valid", 1...(30 * 86_400), \.auth.activationValidity),
+        duration("passwords.recovery_validity", "seconds a recovery code stays valid", 60...(7 * 86_400), \.auth.recoveryValidity),
+        optionalPath("passwords.cracklib_dictionary", "cracklib dictionary new passwords are checked against (\"\" = none)", \.cracklibDictionary),
+        optionalPath("passwords.blocklist_file", "file of refused passwords, one per line (\"\" = none)", \.blocklistFile),
+        Key(name: "second_factor.required_profiles", help: "profiles whose holders must enrol a second factor", apply: { c, v throws(Error) in
+            guard case .array(let items) = v else { throw Error(description: "second_factor.required_profiles must be an array of profile names") }
+            var profiles = Set<Profile>()
+            for item in items {
+                guard case .string(let name) = item, let profile = Profile(rawValue: name) else {
+                    throw Error(description: "second_factor.required_profiles: each entry must be one of \(Profile.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                profiles.insert(profile)
+            }
+            c.auth.secondFactorRequiredProfiles = profiles
+        }, render: { c in .array(Profile.allCases.filter { c.auth.secondFactorRequiredProfiles.contains($0) }.map { .string($0.rawValue) }) }, reloadable: true),
+        Key(name: "second_factor.issuer", help: "the name authenticator apps show", apply: { c, v throws(Error) in
+            let issuer = try string(v, "second_factor.issuer")
+            guard issuer.utf8.count <= 64, !issuer.contains(":") else { throw Error(description: "second_factor.issuer must be at most 64 bytes, without \":\"") }
+            c.auth.totpIssuer = issuer
+        }, render: { .string($0.auth.totpIssuer) }, reloadable: true),
+        optionalPath("second_factor.key_file", "key encrypting second-factor secrets (\"\" = secondfactor.key beside the database)", \.secondFactorKeyPath),
+        Key(name: "audit.retention_days", help: "days audit events stay in the database (0 = forever; journald keeps its copy)", apply: { c, v throws(Error) in
+            let days = try integer(v, "audit.retention_days", 0...36_500)
+            c.auth.auditRetention = days == 0 ? nil : .seconds(Double(days) * 86_400)
+        }, render: { .integer(Int64(($0.auth.auditRetention?.timeInterval ?? 0) / 86_400)) }, reloadable: true),
         Key(name: "passwords.min_length", help: "minimum password length in characters", apply: { c, v throws(Error) in
             c.auth.passwordPolicy = PasswordPolicy(minimumCharacters: Int(try integer(v, "passwords.min_length", 1...256)))
         }, render: { .integer(Int64($0.auth.passwordPolicy.minimumCharacters)) }, reloadable: true),

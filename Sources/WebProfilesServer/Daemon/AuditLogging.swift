@@ -3,7 +3,8 @@ import Logging
 import WebProfilesStore
 
 /// Logs committed audit events as structured entries. In the journal the metadata keys become
-/// WEBPROFILES_ACTION, WEBPROFILES_ACTOR, WEBPROFILES_TARGET, WEBPROFILES_COMPANY,
+/// WEBPROFILES_ACTION, WEBPROFILES_ACTOR, WEBPROFILES_AGENT, WEBPROFILES_TICKET,
+/// WEBPROFILES_TARGET, WEBPROFILES_ACCOUNT, WEBPROFILES_COMPANY,
 /// WEBPROFILES_PROFILE_BEFORE/AFTER, WEBPROFILES_BEFORE/AFTER, and MESSAGE_ID identifies the kind.
 enum AuditLogging {
     static func log(_ events: [AuditEventRecord], to logger: Logger) {
@@ -14,6 +15,9 @@ enum AuditLogging {
                 "actor": "\(event.actor)",
             ]
             if let id = event.id { metadata["event"] = "\(id)" }
+            if let agent = event.agent { metadata["agent"] = "\(agent)" }
+            if let ticket = event.ticket { metadata["ticket"] = "\(ticket)" }
+            if let account = event.targetAccountId { metadata["account"] = "\(account)" }
             if let company = event.companyId { metadata["company"] = "\(company)" }
             if let target = event.targetRegistrationId { metadata["target"] = "\(target)" }
             if let before = event.before {

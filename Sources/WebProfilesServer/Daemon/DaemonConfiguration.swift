@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import WebProfilesDomain
 import WebProfilesTransport
@@ -28,6 +29,13 @@ package struct DaemonConfiguration: Sendable {
     package var limits = ConnectionLimits()
     /// Sessions, lockout, password policy and hashing.
     package var auth = AuthConfiguration()
+    /// The cracklib dictionary new passwords are checked against (nil: none).
+    package var cracklibDictionary: String? = CrackLibBlocklist.defaultDictionary
+    /// A file of refused passwords, one per line (nil: none).
+    package var blocklistFile: String?
+    /// The key encrypting second-factor secrets (nil: `secondfactor.key` beside the database;
+    /// a systemd credential of that name wins).
+    package var secondFactorKeyPath: String?
     /// Listening descriptors passed by socket activation, by name (`api`, `operator`).
     package var inheritedDescriptors: [String: Int32]?
 
@@ -39,6 +47,11 @@ package struct DaemonConfiguration: Sendable {
         socketPath = "\(dir)/webprofiled.sock"
         operatorSocketPath = "\(dir)/operator.sock"
         databasePath = "\(dir)/webprofiled.sqlite"
+    }
+
+    /// Where the second-factor key is read (and made at first start).
+    var effectiveSecondFactorKeyPath: String {
+        secondFactorKeyPath ?? ((databasePath as NSString).deletingLastPathComponent + "/" + SecretBox.keyName)
     }
 
     var apiListener: ListenerConfiguration.Source {

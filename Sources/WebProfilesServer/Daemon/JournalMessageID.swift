@@ -22,6 +22,17 @@ enum JournalMessageID {
         case .companyCreated: "6d3b9ae471e94b8ba2afc6dd0e942da5"
         case .legalRepresentativeChanged: "5ccc4f8646514a31b868083806352459"
         case .linesChanged: "8ec983a0cbfe435fa62f7ef2f590eef3"
+        case .detailsChanged: "8374d9724069417496a1a977feb8085c"
+        case .invitationAccepted: "d8ef5ec0c39c46189a38d0827c269488"
+        case .recoveryRequested: "82c49b43715b450fadf5c0488f49670b"
+        case .credentialsReset: "2e9ebd3642c94c4f86a80ee0f1e097d0"
+        case .activationReissued: "c14ca571addb4b0a87a6dec74e080895"
+        case .legalRepresentativeUpdated: "29c03faf0f9a48fea460f69e6a80247b"
+        case .referentTypesChanged: "5e47cff2042a48b9875d1ffeca70d718"
+        case .secondFactorEnrolled: "1a106a81ab344e2dbd49a6e54a683cf7"
+        case .secondFactorDisabled: "626ab6873f2d46a5a6edfb5c30dc4785"
+        case .secondFactorReset: "00e18d6ab5044600bc6a96a2551f9867"
+        case .auditPurged: "b915f97e6d21403d9678881e8f303e20"
         }
     }
 

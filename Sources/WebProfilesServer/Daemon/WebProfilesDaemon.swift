@@ -76,7 +76,10 @@ package final class WebProfilesDaemon: Sendable {
             AuditLogging.log(events, to: logger)
         }
         let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads)
-        let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, logger: logger, now: now)
+        let blocklist = try CrackLibBlocklist(dictionary: configuration.cracklibDictionary, listFile: configuration.blocklistFile)
+        let secretBox = try SecretBox.load(path: configuration.effectiveSecondFactorKeyPath)
+        let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, blocklist: blocklist, secretBox: secretBox,
+                                       logger: logger, now: now)
         self.accounts = accounts
         let control = DaemonControl()
         self.control = control

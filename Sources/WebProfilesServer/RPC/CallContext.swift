@@ -32,7 +32,7 @@ package struct CallContext: Sendable {
         var logger = connectionLogger
         logger[metadataKey: "stream"] = "\(streamID)"
         logger[metadataKey: "method"] = "\(LogSafe.text(method, maxLength: 128))"
-        if let session { logger[metadataKey: "registration"] = "\(session.principal.registrationID)" }
+        if let session { logger[metadataKey: "account"] = "\(session.accountID)" }
         for (key, value) in logMetadata { logger[metadataKey: key] = value }
         return logger
     }

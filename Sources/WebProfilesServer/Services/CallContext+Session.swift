@@ -10,18 +10,11 @@ extension CallContext {
         return session
     }
 
-    /// The caller's session, which must hold `permission`.
-    func requireSession(holding permission: Permission) throws -> AuthenticatedSession {
+    /// The caller's session and their principal in the company the call is about, which must
+    /// hold `permission` (see ``AuthenticatedSession/principal(for:)``).
+    func requireMember(of companyID: String?, holding permission: Permission) throws -> (AuthenticatedSession, CachedPrincipal) {
         let session = try requireSession()
-        guard PermissionTable.grant(permission, to: session.principal.profile) != .denied else {
-            throw RPCError(code: .permissionDenied, message: "the \(session.principal.profile) profile does not hold \(permission)")
-        }
-        return session
-    }
-
-    /// The session a write acts through (re-checked inside the write's transaction).
-    func sessionActor(_ session: AuthenticatedSession) -> SessionActor {
-        SessionActor(registrationID: session.principal.registrationID, sessionID: session.sessionID)
+        return (session, try session.principal(for: companyID, holding: permission))
     }
 
     /// Where a password check comes from, for throttling: the end user's address when the portal
@@ -32,6 +25,21 @@ extension CallContext {
         return sources
     }
 
-    /// The audit actor for operator-plane calls.
-    var operatorActor: AuditActor { .operator(uid: peer.uid) }
+    /// The end user behind the call, as the portal passed them (`client-ip`, `user-agent`).
+    func clientDetails() throws(RPCError) -> ClientDetails {
+        ClientDetails(address: try ClientAddress.from(metadata), userAgent: try UserAgent.from(metadata))
+    }
+
+    /// The audit actor of an operator-plane write: the peer, with the desk agent and the ticket
+    /// the call carries (`operator-agent` is required).
+    func operatorWriter() throws(RPCError) -> AuditActor {
+        let accountability = try OperatorAccountability.from(metadata)
+        return .operator(uid: peer.uid, agent: accountability.agent, ticket: accountability.ticket)
+    }
+
+    /// The audit actor of operator-plane reads (agent and ticket when given).
+    var operatorActor: AuditActor {
+        let accountability = try? OperatorAccountability.from(metadata)
+        return .operator(uid: peer.uid, agent: accountability?.agent, ticket: accountability?.ticket)
+    }
 }

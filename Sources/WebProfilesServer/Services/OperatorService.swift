@@ -24,21 +24,16 @@ struct OperatorService {
             let rep = try Self.legalRepresentative(request.legalRepresentative)
             let (code, secret) = accounts.newActivation()
             let (company, registration) = try await store.createCompany(name: name, vatNumber: vat, legalRepresentative: rep, activation: secret,
-                                                                        actor: context.operatorActor, now: accounts.now())
+                                                                        actor: try context.operatorWriter(), now: accounts.now())
             return CompanyWithActivation(company: AccountsService.company(company), registration: accounts.registration(registration),
                                          activationCode: code, activationExpiresAt: secret.expiresAt)
         }
         router.register(OperatorAPI.changeLegalRepresentative, on: [.operator]) { request, context in
             let rep = try Self.legalRepresentative(request.legalRepresentative)
-            let reason = try TextRules.name(request.reason, field: "reason", maxLength: 500)
+            let reason = try Self.reason(request.reason)
             let (code, secret) = accounts.newActivation()
             let result = try await store.changeLegalRepresentative(companyID: request.companyId, legalRepresentative: rep, reason: reason,
-                                                                   activation: secret, actor: context.operatorActor, now: accounts.now())
-            if let previous = result.previous {
-                accounts.cache.invalidatePrincipal(previous.id)
-                accounts.cache.removeSessions(ofRegistration: previous.id)
-            }
-            accounts.cache.removeSessions(tokenHashes: result.endedSessions.map(\.tokenHash))
+                                                                   activation: secret, actor: try context.operatorWriter(), now: accounts.now())
             return CompanyWithActivation(company: AccountsService.company(result.company), registration: accounts.registration(result.registration),
                                          activationCode: code, activationExpiresAt: secret.expiresAt)
         }
@@ -57,14 +52,12 @@ struct OperatorService {
                 }
                 numbers.append(number)
             }
-            let company = try await store.addLines(companyID: request.companyId, lines: numbers, actor: context.operatorActor, now: accounts.now())
-            accounts.cache.invalidateLines(companyID: request.companyId)
+            let company = try await store.addLines(companyID: request.companyId, lines: numbers, actor: try context.operatorWriter(), now: accounts.now())
             return CompanyResponse(company: AccountsService.company(company))
         }
         router.register(OperatorAPI.removeLine, on: [.operator]) { request, context in
             let number = try MSISDN(request.msisdn)
-            let company = try await store.removeLine(companyID: request.companyId, msisdn: number, actor: context.operatorActor, now: accounts.now())
-            accounts.cache.invalidateLines(companyID: request.companyId)
+            let company = try await store.removeLine(companyID: request.companyId, msisdn: number, actor: try context.operatorWriter(), now: accounts.now())
             return CompanyResponse(company: AccountsService.company(company))
         }
         router.register(OperatorAPI.listCompanies, on: [.operator]) { request, _ in
@@ -78,19 +71,114 @@ struct OperatorService {
             return CompanyResponse(company: AccountsService.company(company))
         }
         router.register(OperatorAPI.unlockRegistration, on: [.operator]) { request, context in
-            let record = try await store.unlock(registrationID: request.registrationId, actor: context.operatorActor, now: accounts.now())
-            accounts.cache.invalidatePrincipal(record.id)
+            let record = try await store.unlock(registrationID: request.registrationId, actor: try context.operatorWriter(), now: accounts.now())
             return RegistrationResponse(registration: accounts.registration(record))
         }
         router.register(OperatorAPI.listAuditEvents, on: [.operator]) { request, _ in
-            var afterID: Int64?
-            if let key = try Paging.key(from: request.pageToken) {
-                guard let id = Int64(key) else { throw RPCError.invalidArgument(field: "pageToken", "is not a token this server issued") }
-                afterID = id
-            }
-            let page = try await store.listAuditEvents(companyID: request.companyId, registrationID: request.registrationId, since: request.since,
-                                                       pageSize: try Paging.size(request.pageSize), afterID: afterID)
+            let filter = AuditFilter(companyID: request.companyId, registrationID: request.registrationId,
+                                     action: try ProfilesService.action(request.action), since: request.since, until: request.until)
+            let page = try await store.listAuditEvents(filter, pageSize: try Paging.size(request.pageSize), afterID: try Paging.eventID(from: request.pageToken))
             return ListAuditEventsResponse(events: page.items.map(Self.event), nextPageToken: Paging.token(for: page.nextAfter))
+        }
+        router.register(OperatorAPI.findCompanies, on: [.operator]) { request, _ in
+            guard (request.vatNumber == nil) != (request.name == nil) else {
+                throw RPCError.invalidArgument(field: "vatNumber", "give exactly one of vatNumber and name")
+            }
+            let vat = try request.vatNumber.map { try VATNumber($0) }
+            let name = try request.name.map { try TextRules.name($0, field: "name", maxLength: 200) }
+            let page = try await store.findCompanies(vatNumber: vat, name: name, pageSize: try Paging.size(request.pageSize),
+                                                     after: try Paging.key(from: request.pageToken))
+            return ListCompaniesResponse(companies: page.items.map(AccountsService.company), nextPageToken: Paging.token(for: page.nextAfter))
+        }
+        router.register(OperatorAPI.findRegistrations, on: [.operator]) { request, _ in
+            let given = [request.username, request.email, request.fiscalCode].compactMap { $0 }.count
+            guard given == 1 else {
+                throw RPCError.invalidArgument(field: "username", "give exactly one of username, email and fiscalCode")
+            }
+            let lookup: RegistrationLookup
+            if let username = request.username {
+                lookup = .username(try Username(username))
+            } else if let email = request.email {
+                lookup = .email(try TextRules.email(email))
+            } else {
+                lookup = .fiscalCode(try FiscalCode(request.fiscalCode ?? "", field: "fiscalCode"))
+            }
+            let found = try await store.findRegistrations(lookup, limit: Paging.maxSize)
+            return FindRegistrationsResponse(registrations: found.map(accounts.registration))
+        }
+        router.register(OperatorAPI.listRegistrations, on: [.operator]) { request, _ in
+            guard try await store.company(id: request.companyId) != nil else {
+                throw StoreError(.notFound, "no company \(request.companyId.prefix(64))", field: "companyId")
+            }
+            let page = try await store.listRegistrations(
+                companyID: request.companyId,
+                filter: RegistrationFilter(profile: request.profile, status: request.status, query: try ProfilesService.query(request.query)),
+                pageSize: try Paging.size(request.pageSize), after: try Paging.key(from: request.pageToken)
+            )
+            return ListRegistrationsResponse(registrations: page.items.map(accounts.registration), nextPageToken: Paging.token(for: page.nextAfter))
+        }
+        router.register(OperatorAPI.getRegistration, on: [.operator]) { request, _ in
+            guard let record = try await store.registration(id: request.registrationId) else {
+                throw StoreError(.notFound, "no registration \(request.registrationId.prefix(64))", field: "registrationId")
+            }
+            return RegistrationResponse(registration: accounts.registration(record))
+        }
+        router.register(OperatorAPI.updateLegalRepresentative, on: [.operator]) { request, context in
+            guard request.fullName != nil || request.email != nil || request.fiscalCode != nil else {
+                throw RPCError.invalidArgument(field: "fullName", "give at least one of fullName, email and fiscalCode")
+            }
+            let company = try await store.updateLegalRepresentative(
+                companyID: request.companyId,
+                fullName: try request.fullName.map { try TextRules.name($0, field: "fullName") },
+                email: try request.email.map { try TextRules.email($0) },
+                fiscalCode: try request.fiscalCode.map { try FiscalCode($0, field: "fiscalCode") },
+                reason: try Self.reason(request.reason), actor: try context.operatorWriter(), now: accounts.now())
+            return CompanyResponse(company: AccountsService.company(company))
+        }
+        router.register(OperatorAPI.setReferentTypes, on: [.operator]) { request, context in
+            guard request.referentTypes.count <= 50 else {
+                throw RPCError.invalidArgument(field: "referentTypes", "must hold at most 50 entries")
+            }
+            var types: [String] = []
+            for (index, type) in request.referentTypes.enumerated() {
+                let name = try TextRules.name(type, field: "referentTypes[\(index)]", maxLength: 64)
+                guard !types.contains(where: { SearchText.fold($0) == SearchText.fold(name) }) else {
+                    throw RPCError.invalidArgument(field: "referentTypes[\(index)]", "\(name) is listed twice")
+                }
+                types.append(name)
+            }
+            let company = try await store.setReferentTypes(companyID: request.companyId, referentTypes: types, actor: try context.operatorWriter(),
+                                                           now: accounts.now())
+            return CompanyResponse(company: AccountsService.company(company))
+        }
+        router.register(OperatorAPI.resetCredentials, on: [.operator]) { request, context in
+            let reason = try Self.reason(request.reason)
+            let (code, secret) = accounts.newRecoveryCode()
+            let (record, recipient, ended) = try await store.resetCredentials(registrationID: request.registrationId, reason: reason, code: secret,
+                                                                              actor: try context.operatorWriter(), now: accounts.now())
+            return CredentialsResetResponse(registration: accounts.registration(record), delivery: AccountsService.delivery(recipient, code: code),
+                                            sessionsEnded: ended.count)
+        }
+        router.register(OperatorAPI.reissueActivation, on: [.operator]) { request, context in
+            let reason = try request.reason.map(Self.reason)
+            let (code, secret) = accounts.newActivation()
+            let record = try await store.reissueActivation(registrationID: request.registrationId, reason: reason, activation: secret,
+                                                           actor: try context.operatorWriter(), now: accounts.now())
+            return RegistrationWithActivation(registration: accounts.registration(record), activationCode: code, activationExpiresAt: secret.expiresAt)
+        }
+        router.register(OperatorAPI.resetSecondFactor, on: [.operator]) { request, context in
+            let (record, _) = try await store.resetSecondFactor(registrationID: request.registrationId, reason: try Self.reason(request.reason),
+                                                                actor: try context.operatorWriter(), now: accounts.now())
+            return RegistrationResponse(registration: accounts.registration(record))
+        }
+        router.register(OperatorAPI.listUserSessions, on: [.operator]) { request, _ in
+            let (target, sessions) = try await store.userSessions(registrationID: request.registrationId)
+            return ListSessionsResponse(sessions: accounts.sessionInfos(sessions, accountID: target.accountId, current: nil, showCompany: true))
+        }
+        router.register(OperatorAPI.endUserSessions, on: [.operator]) { request, context in
+            let (_, ended) = try await store.endUserSessions(registrationID: request.registrationId, actor: try context.operatorWriter(),
+                                                             reason: try Self.reason(request.reason), now: accounts.now())
+            return SessionsEndedResponse(sessionsEnded: ended.count)
         }
         router.register(OperatorAPI.stats, on: [.operator]) { _, _ in
             let counts = try await store.counts()
@@ -112,11 +200,17 @@ struct OperatorService {
         )
     }
 
+    /// A desk action's reason, validated.
+    static func reason(_ text: String) throws -> String {
+        try TextRules.name(text, field: "reason", maxLength: 500)
+    }
+
     static func event(_ e: AuditEventRecord) -> AuditEvent {
         func fields(_ json: String?) -> [String: String]? {
             json.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
         }
-        return AuditEvent(eventId: e.id ?? 0, at: e.at, action: e.action.rawValue, actor: e.actor, companyId: e.companyId,
-                          targetRegistrationId: e.targetRegistrationId, before: fields(e.before), after: fields(e.after))
+        return AuditEvent(eventId: e.id ?? 0, at: e.at, action: e.action.rawValue, actor: e.actor, agent: e.agent, ticket: e.ticket,
+                          companyId: e.companyId, targetRegistrationId: e.targetRegistrationId, targetAccountId: e.targetAccountId,
+                          before: fields(e.before), after: fields(e.after))
     }
 }

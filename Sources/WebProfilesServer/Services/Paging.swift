@@ -24,4 +24,11 @@ enum Paging {
         }
         return key
     }
+
+    /// The audit event id a page token continues after.
+    static func eventID(from token: String?) throws -> Int64? {
+        guard let key = try key(from: token) else { return nil }
+        guard let id = Int64(key) else { throw RPCError.invalidArgument(field: "pageToken", "is not a token this server issued") }
+        return id
+    }
 }

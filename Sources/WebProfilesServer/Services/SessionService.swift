@@ -14,9 +14,10 @@ struct SessionService {
         let accounts = self.accounts
         router.register(SessionAPI.login, on: [.api]) { request, context in
             do {
-                let (response, principal) = try await accounts.login(username: request.username, password: request.password,
-                                                                           sources: try context.loginSources(), peer: context.peer.uid)
-                context.logger.info("login", metadata: ["registration": "\(principal.registrationID)", "session": "\(response.sessionId)"])
+                let (response, account) = try await accounts.login(LoginInput(
+                    username: request.username, password: request.password, otp: request.otp, companyID: request.companyId,
+                    client: try context.clientDetails(), sources: try context.loginSources(), peer: context.peer.uid))
+                context.logger.info("login", metadata: ["account": "\(account.accountID)", "session": "\(response.sessionId)"])
                 return response
             } catch let error as RPCError where error.code == .unauthenticated {
                 context.logger.info("login failed")
@@ -26,23 +27,47 @@ struct SessionService {
         router.register(SessionAPI.activate, on: [.api]) { request, context in
             ActivateResponse(principal: try await accounts.activate(code: request.activationCode, password: request.password, peer: context.peer.uid).principal)
         }
+        router.register(SessionAPI.requestRecovery, on: [.api]) { request, _ in
+            RequestRecoveryResponse(delivery: try await accounts.requestRecovery(username: request.username))
+        }
+        router.register(SessionAPI.completeRecovery, on: [.api]) { request, context in
+            try await accounts.completeRecovery(code: request.recoveryCode, newPassword: request.newPassword, peer: context.peer.uid)
+            return Empty()
+        }
         // Needs nothing beyond the session: answered on the event loop whenever the session is cached.
-        @Sendable func whoami(_ context: CallContext) throws -> WhoamiResponse {
+        @Sendable func whoami(_ request: WhoamiRequest, _ context: CallContext) throws -> WhoamiResponse {
             let session = try context.requireSession()
-            return WhoamiResponse(principal: session.principal.principal, session: accounts.sessionInfo(session))
+            return WhoamiResponse(principal: try session.principal(for: request.companyId).principal, session: accounts.sessionInfo(session),
+                                  memberships: session.account.memberships, requiredAction: session.requiredAction?.rawValue)
         }
-        router.register(SessionAPI.whoami, on: [.api], immediate: { _, context in try whoami(context) }) { _, context in
-            try whoami(context)
-        }
-        // The hot path: answered on the event loop when the session, its registration and the
+        router.register(SessionAPI.whoami, on: [.api], immediate: { request, context in try whoami(request, context) }) { request, context in try whoami(request, context) }
+        // The hot path: answered on the event loop when the session, its account and the
         // company's lines are cached.
         router.register(SessionAPI.authorize, on: [.api], immediate: { request, context -> PreencodedAuthorizeResponse? in
             let session = try context.requireSession()
-            guard case .answered(let decision) = try accounts.authorizer.authorizeFromMemory(request, session: session),
-                  let principal = session.principal.encodedPrincipal else { return nil }
-            return PreencodedAuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal)
+            guard case .answered(let (decision, principal)) = try accounts.authorizer.authorizeFromMemory(request, session: session),
+                  let encoded = principal.encodedPrincipal else { return nil }
+            return PreencodedAuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: encoded)
         }) { request, context in
             try await accounts.authorizer.authorize(request, session: try context.requireSession())
+        }
+        router.register(SessionAPI.selectCompany, on: [.api]) { request, context in
+            PrincipalResponse(principal: try await accounts.selectCompany(request.companyId, session: try context.requireSession()).principal)
+        }
+        router.register(SessionAPI.acceptInvitation, on: [.api]) { request, context in
+            PrincipalResponse(principal: try await accounts.acceptInvitation(code: request.invitationCode, session: try context.requireSession()).principal)
+        }
+        router.register(SessionAPI.getAccount, on: [.api]) { _, context in
+            AccountResponse(account: try await accounts.account(of: try context.requireSession()))
+        }
+        router.register(SessionAPI.updateMyDetails, on: [.api]) { request, context in
+            let session = try context.requireSession()
+            _ = try await accounts.updateMyDetails(
+                session: session,
+                displayName: try request.displayName.map { try TextRules.name($0, field: "displayName") },
+                email: try request.email.map { try TextRules.email($0) },
+                currentPassword: request.currentPassword, sources: try context.loginSources(), peer: context.peer.uid)
+            return AccountResponse(account: try await accounts.account(of: session))
         }
         router.register(SessionAPI.logout, on: [.api]) { _, context in
             let session = try context.requireSession()
@@ -55,13 +80,30 @@ struct SessionService {
         router.register(SessionAPI.revokeSession, on: [.api]) { request, context in
             let session = try context.requireSession()
             guard try await accounts.endSession(id: request.sessionId, of: session, action: .sessionRevoked) else {
-                throw RPCError(code: .notFound, message: "you have no session \(request.sessionId.prefix(64))", details: .textMap(["field": .text("sessionId")]))
+                throw RPCError(code: .notFound, message: "you have no session \(LogSafe.text(request.sessionId, maxLength: 64))",
+                               details: .textMap(["field": .text("sessionId")]))
             }
             return Empty()
         }
+        router.register(SessionAPI.revokeOtherSessions, on: [.api]) { _, context in
+            let session = try context.requireSession()
+            let ended = try await accounts.store.endOtherSessions(caller: session.accountActor, now: accounts.now())
+            return SessionsEndedResponse(sessionsEnded: ended.count)
+        }
         router.register(SessionAPI.changePassword, on: [.api]) { request, context in
             try await accounts.changePassword(session: try context.requireSession(), current: request.currentPassword, new: request.newPassword,
-                                               sources: try context.loginSources(), peer: context.peer.uid)
+                                              sources: try context.loginSources(), peer: context.peer.uid)
+            return Empty()
+        }
+        router.register(SessionAPI.beginTOTPEnrollment, on: [.api]) { _, context in
+            try await accounts.beginTOTPEnrollment(session: try context.requireSession())
+        }
+        router.register(SessionAPI.confirmTOTPEnrollment, on: [.api]) { request, context in
+            ConfirmTOTPEnrollmentResponse(recoveryCodes: try await accounts.confirmTOTPEnrollment(session: try context.requireSession(), code: request.code))
+        }
+        router.register(SessionAPI.disableTOTP, on: [.api]) { request, context in
+            try await accounts.disableTOTP(session: try context.requireSession(), password: request.password, sources: try context.loginSources(),
+                                           peer: context.peer.uid)
             return Empty()
         }
     }

@@ -1,16 +1,25 @@
-import GRDB
 import WebProfilesDomain
 
 /// A row of `line`: one MSISDN of a company.
-package struct LineRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "line"
+package struct LineRecord: StoredRecord, Hashable {
+    package static let table = "line"
+    package static let columns = ["msisdn", "companyId", "kind"]
 
     package var msisdn: String
     package var companyId: String
     package var kind: LineKind
 
-    package enum Columns {
-        package static let msisdn = Column(CodingKeys.msisdn)
-        package static let companyId = Column(CodingKeys.companyId)
+    package init(msisdn: String, companyId: String, kind: LineKind) {
+        self.msisdn = msisdn
+        self.companyId = companyId
+        self.kind = kind
     }
+
+    package init(row: SQLRow) throws {
+        msisdn = try row["msisdn"]
+        companyId = try row["companyId"]
+        kind = try row["kind"]
+    }
+
+    package var values: [SQLValue] { [msisdn.sqlValue, companyId.sqlValue, kind.sqlValue] }
 }

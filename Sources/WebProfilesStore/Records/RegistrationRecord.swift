@@ -1,46 +1,58 @@
 import Foundation
-import GRDB
 import WebProfilesDomain
 
-/// A row of `registration`: one person's access to one company's customer area.
-package struct RegistrationRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    package static let databaseTableName = "registration"
+/// A membership with its account: what the wire calls a registration (one person in one company).
+package struct RegistrationRecord: Sendable, Hashable {
+    package var membership: MembershipRecord
+    package var account: AccountRecord
 
-    package var id: String
-    package var companyId: String
-    /// Canonical (trimmed, NFC, case-folded); unique across the daemon.
-    package var username: String
-    package var displayName: String
-    package var email: String
-    package var profile: Profile
-    package var referent: String?
-    package var line: String?
-    package var status: RegistrationStatus
-    /// Argon2id in its standard encoded form; nil until activation.
-    package var passwordHash: String?
-    /// SHA-256 (hex) of the single-use activation code, while one is outstanding.
-    package var activationCodeHash: String?
-    package var activationExpiresAt: Date?
-    /// Failed logins since the last success or lockout (and attempts still being checked).
-    package var failedAttempts: Int
-    package var lockedUntil: Date?
-    /// When the last failed attempt was counted (failures older than a lockout are forgotten).
-    package var lastFailedAttemptAt: Date?
-    package var createdAt: Date
-    package var updatedAt: Date
-    package var lastLoginAt: Date?
+    package init(membership: MembershipRecord, account: AccountRecord) {
+        self.membership = membership
+        self.account = account
+    }
 
-    package func isLocked(at now: Date) -> Bool { lockedUntil.map { $0 > now } ?? false }
+    /// The registration id: the membership's.
+    package var id: String { membership.id }
+    package var accountId: String { account.id }
+    package var companyId: String { membership.companyId }
+    package var username: String { account.username }
+    package var displayName: String { membership.displayName }
+    package var email: String { membership.email }
+    package var profile: Profile { membership.profile }
+    package var referent: String? { membership.referent }
+    package var line: String? { membership.line }
+    package var status: RegistrationStatus { membership.status }
+    package var createdAt: Date { membership.createdAt }
+    package var updatedAt: Date { max(membership.updatedAt, account.updatedAt) }
+    package var lastLoginAt: Date? { account.lastLoginAt }
+    package func isLocked(at now: Date) -> Bool { account.isLocked(at: now) }
 
-    package enum Columns {
-        package static let id = Column(CodingKeys.id)
-        package static let companyId = Column(CodingKeys.companyId)
-        package static let username = Column(CodingKeys.username)
-        package static let displayName = Column(CodingKeys.displayName)
-        package static let email = Column(CodingKeys.email)
-        package static let profile = Column(CodingKeys.profile)
-        package static let line = Column(CodingKeys.line)
-        package static let status = Column(CodingKeys.status)
-        package static let activationCodeHash = Column(CodingKeys.activationCodeHash)
+    /// Reads the registrations a join of `membership AS m` and `account AS a` returns.
+    package static let selectList = MembershipRecord.columns.map { "m.\($0) AS m_\($0)" }.joined(separator: ", ") + ", "
+        + AccountRecord.columns.map { "a.\($0) AS a_\($0)" }.joined(separator: ", ")
+
+    package init(row: SQLRow) throws {
+        func part(_ prefix: String, _ columns: [String]) -> SQLRow {
+            SQLRow(Dictionary(uniqueKeysWithValues: columns.map { ($0, row.values[prefix + $0] ?? .null) }))
+        }
+        membership = try MembershipRecord(row: part("m_", MembershipRecord.columns))
+        account = try AccountRecord(row: part("a_", AccountRecord.columns))
+    }
+
+    /// The registrations matching `condition` (over `m` and `a`), in `order`.
+    package static func fetchAll(_ tx: some StoreTransaction, where condition: String, _ arguments: [SQLValue] = [],
+                                 orderBy order: String? = nil, limit: Int? = nil) throws -> [RegistrationRecord] {
+        var sql = "SELECT \(selectList) FROM membership m JOIN account a ON a.id = m.accountId WHERE \(condition)"
+        if let order { sql += " ORDER BY \(order)" }
+        if let limit { sql += " LIMIT \(limit)" }
+        return try tx.rows(sql, arguments).map(RegistrationRecord.init(row:))
+    }
+
+    package static func fetchOne(_ tx: some StoreTransaction, id: String) throws -> RegistrationRecord? {
+        try fetchOne(tx, where: "m.id = ?", [.text(id)])
+    }
+
+    package static func fetchOne(_ tx: some StoreTransaction, where condition: String, _ arguments: [SQLValue] = []) throws -> RegistrationRecord? {
+        try fetchAll(tx, where: condition, arguments, limit: 1).first
     }
 }

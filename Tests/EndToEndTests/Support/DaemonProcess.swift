@@ -96,7 +96,12 @@ final class DaemonProcess: @unchecked Sendable {
         return client
     }
 
-    func operatorClient() -> WebProfilesClient { WebProfilesClient(socketPath: operatorSocket) }
+    /// A client of the operator socket, as the desk agent `tester` (operator writes name one).
+    func operatorClient(agent: String? = "tester") -> WebProfilesClient {
+        let client = WebProfilesClient(socketPath: operatorSocket)
+        client.setMetadata(agent, for: "operator-agent")
+        return client
+    }
 
     /// Runs `webprofilectl` with the sockets of this daemon.
     func ctl(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {

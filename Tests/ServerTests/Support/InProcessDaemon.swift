@@ -92,7 +92,12 @@ final class InProcessDaemon: Sendable {
         return client
     }
 
-    func operatorClient() -> WebProfilesClient { WebProfilesClient(socketPath: operatorSocket) }
+    /// A client of the operator socket, as the desk agent `tester` (operator writes name one).
+    func operatorClient(agent: String? = "tester") -> WebProfilesClient {
+        let client = WebProfilesClient(socketPath: operatorSocket)
+        client.setMetadata(agent, for: "operator-agent")
+        return client
+    }
 
     /// A company with an active legal representative and two mobile lines; returns the
     /// representative's session token and the company id.

@@ -6,8 +6,8 @@ import WebProfilesStore
 
 /// What the database file promises: synced commits, private files, and clear errors (never a
 /// crash, never a lost acknowledged write) when the disk or the file fails.
-@Suite("Store durability")
-struct DurabilityTests {
+@Suite("SQLite durability")
+struct SQLiteDurabilityTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func temporaryPath() -> String {
@@ -24,8 +24,9 @@ struct DurabilityTests {
     }
 
     @Test func theWriterRunsSynchronousFull() async throws {
-        let store = ProfileStore.open(path: temporaryPath())
-        #expect(try await store.writerSynchronousMode() == ProfileStore.requiredSynchronousMode)
+        let backend = SQLiteBackend(path: temporaryPath())
+        #expect(try await backend.writerSynchronousMode() == SQLiteBackend.requiredSynchronousMode)
+        let store = ProfileStore(backend: backend)
         #expect(store.health.state == .ok)
     }
 

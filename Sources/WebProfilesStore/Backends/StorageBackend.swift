@@ -1,0 +1,22 @@
+import Foundation
+
+/// A database the store runs on: transactions of ``StoreTransaction`` statements, and the
+/// storage's health. SQLite (``SQLiteBackend``) is the embedded default; PostgreSQL is the shared
+/// engine of several daemons.
+package protocol StorageBackend: Sendable {
+    /// What the last storage operations found.
+    var health: StorageHealth { get }
+
+    /// Runs `body` in a read transaction: a consistent snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+
+    /// Runs `body` in a write transaction that sees and is seen as if it ran alone (SQLite's one
+    /// writer; PostgreSQL's SERIALIZABLE). `body` may run more than once (after a conflict, the
+    /// transaction is retried), so it must do nothing but its statements and compute its values
+    /// afresh each time. Storage faults come out as ``StoreError`` UNAVAILABLE or DATA_LOSS.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T
+
+    /// Proves the database takes writes (a one-row upsert), opening it first if it could not be
+    /// opened before; the result is in ``health``.
+    func probe(now: Date) async
+}

@@ -3,6 +3,7 @@
 #   make bench                         # side-by-side benchmarks, writes BENCHMARKS.md (Benchmarks/run.sh)
 #   make install DESTDIR=/tmp/stage    # binaries, units, sysusers/tmpfiles, catalog, config, man pages
 #   make man                           # regenerate man/ from the --help texts
+#   make config-example                # regenerate systemd/webprofiled.toml.example from the settings table
 
 PREFIX ?= /usr
 DESTDIR ?=
@@ -10,7 +11,7 @@ CONFIGURATION ?= release
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SWIFT_BUILD = swift build -c $(CONFIGURATION)
 
-.PHONY: run test bench build release install man clean
+.PHONY: run test bench build release install man clean config-example
 
 run:
 	scripts/run.sh
@@ -42,6 +43,13 @@ install: release
 	test -e $(DESTDIR)/etc/webprofiled/webprofiled.toml || install -D -m 0644 systemd/webprofiled.toml.example $(DESTDIR)/etc/webprofiled/webprofiled.toml
 	install -D -m 0644 man/webprofiled.8 $(DESTDIR)$(PREFIX)/share/man/man8/webprofiled.8
 	install -D -m 0644 man/webprofilectl.1 $(DESTDIR)$(PREFIX)/share/man/man1/webprofilectl.1
+
+config-example:
+	swift build --product webprofiled
+	: > .build/empty.toml
+	{ sed -n 1,3p systemd/webprofiled.toml.example; .build/debug/webprofiled --config .build/empty.toml --print-config | tail -n +2 \
+	  | sed 's/^threads = .*/# threads = (the number of cores)/'; } > .build/example.toml
+	mv .build/example.toml systemd/webprofiled.toml.example
 
 man:
 	mkdir -p man

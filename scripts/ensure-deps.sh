@@ -4,7 +4,7 @@
 # Python packages of the interop test. Safe to run again; does nothing when all is there.
 set -euo pipefail
 
-debian_packages=(pkg-config libsystemd-dev libargon2-dev libsqlite3-dev python3 python3-pip)
+debian_packages=(pkg-config libsystemd-dev libargon2-dev libsqlite3-dev libcrack2-dev cracklib-runtime python3 python3-pip)
 if [[ "${1:-}" == "--test" ]]; then
     # The real-systemd tests: socket activation, journald, nspawn.
     debian_packages+=(make systemd systemd-container dbus util-linux gcc libc6-dev strace sqlite3)

@@ -17,6 +17,9 @@ timeout --signal=ABRT 1200 swift test --skip-build
 bin=$(swift build --show-bin-path)
 export WEBPROFILED="$bin/webprofiled" WEBPROFILECTL="$bin/webprofilectl"
 
+echo "==> man pages (man/ matches the --help texts)"
+scripts/check-man.sh
+
 echo "==> architecture (Tests/Architecture: imports match Package.swift and ARCHITECTURE.md's rules)"
 python3 -m pytest -q Tests/Architecture
 

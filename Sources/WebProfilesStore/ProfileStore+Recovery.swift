@@ -28,12 +28,15 @@ extension ProfileStore {
     package func requestRecovery(username: Username?, code: ActivationSecret, now: Date) async throws -> RecoveryRecipient? {
         try await write { tx, log in
             let account = try username.flatMap { try AccountRecord.fetchOne(tx, where: "username = ?", [.text($0.value)]) }
-            let first = try account.flatMap {
-                try RegistrationRecord.fetchAll(tx, where: "m.accountId = ? AND m.status = 'active'", [.text($0.id)], orderBy: "m.createdAt, m.id", limit: 1).first
-            }
+            let first = try RegistrationRecord.fetchAll(tx, where: "m.accountId = ? AND m.status = 'active'", [.text(account?.id ?? "")],
+                                                        orderBy: "m.createdAt, m.id", limit: 1).first
             try Self.purgeRecoveryCodes(tx, accountID: first?.accountId ?? "", keep: Self.maxLiveRecoveryCodes - 1, now: now)
             guard let account, let first else {
+                // The same writes as an issued code: a row, and an audit event (the desk sees
+                // requests for names that are nobody's, as enumeration attempts look).
                 try Self.touchProbe(tx, now: now)
+                log.record(.recoveryRequested, actor: .anonymous, at: now, company: nil, target: nil,
+                           after: ["refused": "no active account", "expiresAt": ISO8601DateFormatter().string(from: code.expiresAt)])
                 return nil
             }
             try Self.insertRecoveryCode(tx, accountID: account.id, code: code, now: now)

@@ -72,6 +72,14 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
     @Option(name: .customLong("argon2-iterations"), help: ArgumentHelp("Argon2id time cost [argon2.iterations].", valueName: "n")) var argon2Iterations: String?
     @Option(name: .customLong("argon2-parallelism"), help: ArgumentHelp("Argon2id lanes [argon2.parallelism].", valueName: "n")) var argon2Parallelism: String?
     @Option(help: ArgumentHelp("Threads that hash passwords [argon2.threads].", valueName: "n")) var hashingThreads: String?
+    @Option(help: ArgumentHelp("Seconds a recovery code is valid [passwords.recovery_validity].", valueName: "seconds")) var recoveryValidity: String?
+    @Option(help: ArgumentHelp("cracklib dictionary new passwords are checked against, \"\" for none [passwords.cracklib_dictionary].", valueName: "path")) var cracklibDictionary: String?
+    @Option(help: ArgumentHelp("File of refused passwords, one per line [passwords.blocklist_file].", valueName: "path")) var passwordBlocklistFile: String?
+    @Option(name: .customLong("second-factor-profile"), help: ArgumentHelp("A profile whose holders must enrol a second factor, repeatable [second_factor.required_profiles].", valueName: "profile"))
+    var secondFactorProfiles: [String] = []
+    @Option(help: ArgumentHelp("The name authenticator apps show [second_factor.issuer].", valueName: "name")) var totpIssuer: String?
+    @Option(help: ArgumentHelp("Key encrypting second-factor secrets [second_factor.key_file].", valueName: "path")) var secondFactorKeyFile: String?
+    @Option(help: ArgumentHelp("Days audit events stay in the database, 0 = forever [audit.retention_days].", valueName: "days")) var auditRetentionDays: String?
 
     /// The flags that were given: (flag, configuration key, value).
     var overrides: [(flag: String, key: String, value: String)] {
@@ -92,6 +100,11 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
             ("activation-validity", "passwords.activation_validity", activationValidity), ("password-min-length", "passwords.min_length", passwordMinLength),
             ("argon2-memory-kib", "argon2.memory_kib", argon2MemoryKiB), ("argon2-iterations", "argon2.iterations", argon2Iterations),
             ("argon2-parallelism", "argon2.parallelism", argon2Parallelism), ("hashing-threads", "argon2.threads", hashingThreads),
+            ("recovery-validity", "passwords.recovery_validity", recoveryValidity),
+            ("cracklib-dictionary", "passwords.cracklib_dictionary", cracklibDictionary),
+            ("password-blocklist-file", "passwords.blocklist_file", passwordBlocklistFile),
+            ("totp-issuer", "second_factor.issuer", totpIssuer), ("second-factor-key-file", "second_factor.key_file", secondFactorKeyFile),
+            ("audit-retention-days", "audit.retention_days", auditRetentionDays),
         ]
         return all.compactMap { flag, key, value in value.map { (flag, key, $0) } }
     }
@@ -112,6 +125,13 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
             }
         }
         if !operatorUIDs.isEmpty { configuration.operatorUIDs = Set(operatorUIDs) }
+        if !secondFactorProfiles.isEmpty {
+            do {
+                try ConfigurationKeys.apply("second_factor.required_profiles", texts: secondFactorProfiles, to: &configuration)
+            } catch {
+                throw ValidationError("--second-factor-profile: \(error.description)")
+            }
+        }
         guard configuration.auth.argon2.isWithinBounds else { throw ValidationError("Argon2 memory must be at least 8 KiB per lane") }
         return configuration
     }

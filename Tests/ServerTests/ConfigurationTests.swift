@@ -54,6 +54,14 @@ struct ConfigurationTests {
         var config = DaemonConfiguration()
         try ConfigurationKeys.apply(file: url.deletingLastPathComponent().appendingPathComponent("systemd/webprofiled.toml.example").path, to: &config)
         #expect(config.socketPath == "/run/webprofiled/webprofiled.sock")
+        // Every setting at its default, as the daemon renders it: the example cannot rot.
+        let text = try String(contentsOf: url.deletingLastPathComponent().appendingPathComponent("systemd/webprofiled.toml.example"), encoding: .utf8)
+        // The hashing threads default to the machine's cores: the example says so instead.
+        let body = text.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("#") }
+            .filter { !$0.hasPrefix("# threads =") }.joined(separator: "\n")
+        let rendered = ConfigurationKeys.render(DaemonConfiguration()).split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            .filter { !$0.hasPrefix("threads =") }.joined(separator: "\n")
+        #expect(body == rendered, "regenerate systemd/webprofiled.toml.example (make config-example)")
     }
 
     @Test(arguments: [

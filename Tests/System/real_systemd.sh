@@ -16,7 +16,9 @@ inside() { container_exec "$@"; }
 ctl() { inside webprofilectl "$@"; }
 
 make -s -C "$ROOT" install DESTDIR="$STAGE" CONFIGURATION="${CONFIGURATION:-debug}" >/dev/null
-container_start wpsystem --overlay=/usr::/usr --bind-ro="$STAGE":/srv/stage
+# cracklib-runtime's dictionary lives under /var, which the container starts without: the
+# package a real install depends on would have made it.
+container_start wpsystem --overlay=/usr::/usr --bind-ro="$STAGE":/srv/stage --bind-ro=/var/cache/cracklib
 inside bash -c 'cp -a /srv/stage/usr/. /usr/ && cp -a /srv/stage/etc/. /etc/'
 # Cheap hashing so the scenario runs fast; everything else is the shipped configuration.
 inside sed -i 's/^memory_kib = .*/memory_kib = 64/; s/^iterations = .*/iterations = 1/' /etc/webprofiled/webprofiled.toml

@@ -34,9 +34,13 @@ def test_catalog_covers_every_audit_action():
     swift = (ROOT / "Sources" / "WebProfilesServer" / "Daemon" / "JournalMessageID.swift").read_text()
     for event in ["storageFailing", "storageRecovered"]:
         assert f'static let {event} = "{ids.pop(event)}"' in swift, event
-    assert set(ids) == {"registered", "activated", "profileChanged", "revoked", "restored", "locked", "unlocked", "login",
-                        "loginFailed", "logout", "sessionRevoked", "passwordChanged", "companyCreated",
-                        "legalRepresentativeChanged", "linesChanged"}
+    # Every case of the AuditAction enum, and nothing else, with the id the daemon logs.
+    record = (ROOT / "Sources" / "WebProfilesStore" / "Records" / "AuditEventRecord.swift").read_text()
+    enum = record[record.index("enum AuditAction"):]
+    actions = set(re.findall(r"^\s+case (\w+)$", enum[:enum.index("\n}")], re.M))
+    assert set(ids) == actions
+    for action, message_id in ids.items():
+        assert f'case .{action}: "{message_id}"' in swift, action
     assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids.values())
     for action, message_id in ids.items():
         assert f'case .{action}: "{message_id}"' in swift, action

@@ -125,9 +125,22 @@ package enum ConfigurationKeys {
         int("lockout.threshold", "consecutive failed logins that lock a registration", 1...100, \.auth.lockoutThreshold),
         duration("lockout.duration", "seconds a lockout lasts", 1...(30 * 86_400), \.auth.lockoutDuration),
         duration("passwords.activation_validity", "seconds an activation code stays valid", 1...(30 * 86_400), \.auth.activationValidity),
+        Key(name: "passwords.min_length", help: "minimum password length in characters", apply: { c, v throws(Error) in
+            c.auth.passwordPolicy = PasswordPolicy(minimumCharacters: Int(try integer(v, "passwords.min_length", 1...256)))
+        }, render: { .integer(Int64($0.auth.passwordPolicy.minimumCharacters)) }, reloadable: true),
         duration("passwords.recovery_validity", "seconds a recovery code stays valid", 60...(7 * 86_400), \.auth.recoveryValidity),
         optionalPath("passwords.cracklib_dictionary", "cracklib dictionary new passwords are checked against (\"\" = none)", \.cracklibDictionary),
         optionalPath("passwords.blocklist_file", "file of refused passwords, one per line (\"\" = none)", \.blocklistFile),
+        Key(name: "argon2.memory_kib", help: "Argon2id memory cost in KiB", apply: { c, v throws(Error) in
+            c.auth.argon2.memoryKiB = UInt32(try integer(v, "argon2.memory_kib", Int64(Argon2Parameters.memoryBounds.lowerBound)...Int64(Argon2Parameters.memoryBounds.upperBound)))
+        }, render: { .integer(Int64($0.auth.argon2.memoryKiB)) }, reloadable: true),
+        Key(name: "argon2.iterations", help: "Argon2id time cost", apply: { c, v throws(Error) in
+            c.auth.argon2.iterations = UInt32(try integer(v, "argon2.iterations", Int64(Argon2Parameters.iterationBounds.lowerBound)...Int64(Argon2Parameters.iterationBounds.upperBound)))
+        }, render: { .integer(Int64($0.auth.argon2.iterations)) }, reloadable: true),
+        Key(name: "argon2.parallelism", help: "Argon2id lanes", apply: { c, v throws(Error) in
+            c.auth.argon2.parallelism = UInt32(try integer(v, "argon2.parallelism", Int64(Argon2Parameters.parallelismBounds.lowerBound)...Int64(Argon2Parameters.parallelismBounds.upperBound)))
+        }, render: { .integer(Int64($0.auth.argon2.parallelism)) }, reloadable: true),
+        int("argon2.threads", "threads that hash passwords", 1...256, reloadable: false, \.auth.hashingThreads),
         Key(name: "second_factor.required_profiles", help: "profiles whose holders must enrol a second factor", apply: { c, v throws(Error) in
             guard case .array(let items) = v else { throw Error(description: "second_factor.required_profiles must be an array of profile names") }
             var profiles = Set<Profile>()
@@ -149,19 +162,6 @@ package enum ConfigurationKeys {
             let days = try integer(v, "audit.retention_days", 0...36_500)
             c.auth.auditRetention = days == 0 ? nil : .seconds(Double(days) * 86_400)
         }, render: { .integer(Int64(($0.auth.auditRetention?.timeInterval ?? 0) / 86_400)) }, reloadable: true),
-        Key(name: "passwords.min_length", help: "minimum password length in characters", apply: { c, v throws(Error) in
-            c.auth.passwordPolicy = PasswordPolicy(minimumCharacters: Int(try integer(v, "passwords.min_length", 1...256)))
-        }, render: { .integer(Int64($0.auth.passwordPolicy.minimumCharacters)) }, reloadable: true),
-        Key(name: "argon2.memory_kib", help: "Argon2id memory cost in KiB", apply: { c, v throws(Error) in
-            c.auth.argon2.memoryKiB = UInt32(try integer(v, "argon2.memory_kib", Int64(Argon2Parameters.memoryBounds.lowerBound)...Int64(Argon2Parameters.memoryBounds.upperBound)))
-        }, render: { .integer(Int64($0.auth.argon2.memoryKiB)) }, reloadable: true),
-        Key(name: "argon2.iterations", help: "Argon2id time cost", apply: { c, v throws(Error) in
-            c.auth.argon2.iterations = UInt32(try integer(v, "argon2.iterations", Int64(Argon2Parameters.iterationBounds.lowerBound)...Int64(Argon2Parameters.iterationBounds.upperBound)))
-        }, render: { .integer(Int64($0.auth.argon2.iterations)) }, reloadable: true),
-        Key(name: "argon2.parallelism", help: "Argon2id lanes", apply: { c, v throws(Error) in
-            c.auth.argon2.parallelism = UInt32(try integer(v, "argon2.parallelism", Int64(Argon2Parameters.parallelismBounds.lowerBound)...Int64(Argon2Parameters.parallelismBounds.upperBound)))
-        }, render: { .integer(Int64($0.auth.argon2.parallelism)) }, reloadable: true),
-        int("argon2.threads", "threads that hash passwords", 1...256, reloadable: false, \.auth.hashingThreads),
     ]
 
     static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
@@ -184,6 +184,12 @@ package enum ConfigurationKeys {
             throw Error(description: "\(name) cannot be given as one value")
         }
         try key.apply(&config, value)
+    }
+
+    /// Applies an array setting given as several values (a repeatable flag), as strings.
+    package static func apply(_ name: String, texts: [String], to config: inout DaemonConfiguration) throws(Error) {
+        guard let key = byName[name] else { throw Error(description: "unknown setting \(name)") }
+        try key.apply(&config, .array(texts.map { .string($0) }))
     }
 
     /// Applies every setting of a configuration file.

@@ -3,9 +3,14 @@ import Foundation
 import Synchronization
 import WebProfilesDomain
 
-/// The password blocklist: Debian's cracklib dictionary (`libcrack2`, common words and
-/// passwords with the mangling rules attackers use), plus an optional list of passwords, one per
-/// line, loaded at start-up (`passwords.blocklist_file`).
+/// The password blocklist: the words common passwords are made of (``CommonPasswords``, built
+/// in), Debian's cracklib dictionary (`libcrack2`: dictionary words, with the mangling rules
+/// attackers use), and an optional list of passwords, one per line, loaded at start-up
+/// (`passwords.blocklist_file`).
+///
+/// People decorate a weak word to pass composition rules ("Password1234!", "Juventus1897"):
+/// each check looks at the password as typed and at its core, the word left once case, common
+/// letter-for-digit swaps and the digits and symbols around it are taken away.
 package final class CrackLibBlocklist: PasswordBlocklist {
     /// The dictionary's path without its `.pwd`/`.pwi`/`.hwm` suffix; nil: not used.
     let dictionary: String?
@@ -47,10 +52,18 @@ package final class CrackLibBlocklist: PasswordBlocklist {
     package var listedCount: Int { listed.count }
 
     package func refusal(for password: String, username: String) -> String? {
-        if listed.contains(SearchText.fold(password)) {
+        let core = Self.core(of: password)
+        if listed.contains(SearchText.fold(password)) || listed.contains(core) {
             return "is on the list of common or leaked passwords, which attackers try first; choose another"
         }
+        if CommonPasswords.words.contains(core) {
+            return "is a common password (\"\(core)\") with a few characters added, which attackers try first; a few unrelated words make a stronger one"
+        }
         guard let dictionary else { return nil }
+        if core.count >= PasswordPolicy.minimumContextWordLength, core != SearchText.fold(password),
+           let message = Self.lock.withLock({ _ in FascistCheck(core, dictionary).map { String(cString: $0) } }), message.contains("dictionary word") {
+            return "is a dictionary word (\"\(core)\") with a few characters added, which attackers try first; a few unrelated words make a stronger one"
+        }
         let message: String? = Self.lock.withLock { _ in
             FascistCheckUser(password, dictionary, username, nil).map { String(cString: $0) }
         }
@@ -61,6 +74,18 @@ package final class CrackLibBlocklist: PasswordBlocklist {
             return "cannot be checked against the list of common passwords right now (the daemon's dictionary is unreadable); try again later"
         }
         return Self.explain(message)
+    }
+
+    /// The word a decorated password is made of: folded (case, accents), the usual
+    /// letter-for-digit swaps undone (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s), then the digits
+    /// and symbols at either end taken away. "P@ssw0rd2026!" is "password".
+    static func core(of password: String) -> String {
+        let swaps: [Character: Character] = ["0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"]
+        let folded = SearchText.fold(password)
+        // Digits at the ends are decoration, not swapped letters: strip them first.
+        let trimmed = folded.drop { !$0.isLetter }.reversed().drop { !$0.isLetter }.reversed()
+        let unswapped = String(trimmed.map { swaps[$0] ?? $0 })
+        return String(unswapped.filter { $0.isLetter })
     }
 
     /// cracklib's terse reasons, said for a person.

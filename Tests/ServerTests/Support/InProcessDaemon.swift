@@ -33,7 +33,7 @@ final class ManualClock: Sendable {
 final class InProcessDaemon: Sendable {
     let directory: String
     let configPath: String
-    let clock = ManualClock()
+    let clock: ManualClock
     let daemon: WebProfilesDaemon
     private let group: ServiceGroup
     private let run: Task<Void, any Error>
@@ -46,9 +46,14 @@ final class InProcessDaemon: Sendable {
     /// Cheap hashing, and whatever `settings` adds (TOML lines under their tables).
     static let fastHashing = "[argon2]\nmemory_kib = 64\niterations = 1\n"
 
-    init(settings: String = "") async throws {
+    /// - Parameters:
+    ///   - database: a database file to start from (copied into the state folder).
+    ///   - clock: the clock of every policy (default: a manual one at 2027-01-15).
+    init(settings: String = "", database: URL? = nil, clock: ManualClock = ManualClock()) async throws {
+        self.clock = clock
         directory = NSTemporaryDirectory() + "wp-inproc-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let database { try FileManager.default.copyItem(at: database, to: URL(fileURLWithPath: directory + "/webprofiled.sqlite")) }
         configPath = directory + "/webprofiled.toml"
         try Self.fastHashing.appending(settings).write(toFile: configPath, atomically: true, encoding: .utf8)
         let (configPath, directory) = (self.configPath, self.directory)

@@ -123,14 +123,14 @@ struct AccountsTests {
         #expect(await status { _ = try await daemon.apiClient(token: other.sessionToken).whoami() } == .unauthenticated)
         #expect(await status { try await rep.revokeSession("no-such-session") } == .notFound)
         // Changing the password ends the other sessions but not this one; refusals say which field.
-        #expect(await status { try await rep.changePassword(current: "wrong-current-1", new: "New-Password-2026") } == .invalidArgument)
+        #expect(await status { try await rep.changePassword(current: "wrong-current-1", new: "Juniper-Comet-Rowboat-2026") } == .invalidArgument)
         #expect(await status { try await rep.changePassword(current: InProcessDaemon.password, new: "short") } == .invalidArgument)
         #expect(await status { try await rep.changePassword(current: InProcessDaemon.password, new: "my-mario.rossi-pw") } == .invalidArgument)
-        try await rep.changePassword(current: InProcessDaemon.password, new: "New-Password-2026")
+        try await rep.changePassword(current: InProcessDaemon.password, new: "Juniper-Comet-Rowboat-2026")
         #expect(await status { _ = try await daemon.apiClient(token: third.sessionToken).whoami() } == .unauthenticated)
         _ = try await rep.whoami()
         #expect(await status { _ = try await login(daemon) } == .unauthenticated)
-        _ = try await login(daemon, "  MARIO.Rossi ", "New-Password-2026")
+        _ = try await login(daemon, "  MARIO.Rossi ", "Juniper-Comet-Rowboat-2026")
         // Logout ends this session.
         try await rep.logout()
         #expect(await status { _ = try await rep.whoami() } == .unauthenticated)

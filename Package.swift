@@ -26,6 +26,11 @@ let package = Package(
         .library(name: "WebProfilesServer", targets: ["WebProfilesServer"]),
         .library(name: "WebProfilesLoadTesting", targets: ["WebProfilesLoadTesting"]),
     ],
+    traits: [
+        .trait(name: "PostgreSQL", description: "The PostgreSQL storage backend (postgres-nio), for several daemons on one state."),
+        // `swift build --disable-default-traits` builds the embedded daemon alone (SQLite), without postgres-nio.
+        .default(enabledTraits: ["PostgreSQL"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -34,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: C libraries from Debian
@@ -56,7 +63,14 @@ let package = Package(
         // MARK: Store
         .target(
             name: "WebProfilesStore",
-            dependencies: ["WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["PostgreSQL"])),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -190,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["WebProfilesStore", "WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["WebProfilesStore", "WebProfilesDomain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -8,10 +8,12 @@ debian_packages=(pkg-config libsystemd-dev libargon2-dev libsqlite3-dev libcrack
 if [[ "${1:-}" == "--test" ]]; then
     # The real-systemd tests: socket activation, journald, nspawn.
     debian_packages+=(make systemd systemd-container dbus util-linux gcc libc6-dev strace sqlite3)
+    # The PostgreSQL backend's tests: a server the test script starts in a temporary folder.
+    debian_packages+=(postgresql postgresql-client)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # Benchmarks/run.sh: the C floor, the Redis peer, CPU pinning, and the Python client.
-    debian_packages+=(make gcc libc6-dev redis-server redis-tools util-linux)
+    debian_packages+=(make gcc libc6-dev redis-server redis-tools util-linux postgresql postgresql-client)
 fi
 
 missing=()

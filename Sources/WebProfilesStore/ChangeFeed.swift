@@ -1,5 +1,22 @@
 import Synchronization
 
+extension StoreChange {
+    /// The change as the PostgreSQL change log and notifications carry it (`a:<accountId>`,
+    /// `c:<companyId>`, `s:<tokenHash>`, `*`), nil for text that is none of these.
+    package init?(logText text: String) {
+        let kind = text.prefix(2)
+        let key = String(text.dropFirst(2))
+        switch kind {
+        case "a:" where !key.isEmpty: self = .account(key)
+        case "c:" where !key.isEmpty: self = .company(key)
+        case "s:" where !key.isEmpty: self = .sessions([key])
+        default:
+            guard text == "*" else { return nil }
+            self = .all
+        }
+    }
+}
+
 /// A change a committed write made, as the caches of what authorization reads need to know it.
 package enum StoreChange: Sendable, Hashable {
     /// An account or one of its memberships: credentials, lockout, names, profiles, lines,
@@ -10,6 +27,8 @@ package enum StoreChange: Sendable, Hashable {
     /// Sessions that ended or changed (their selected company, their required action), by
     /// token hash.
     case sessions([String])
+    /// Anything may have changed (changes were missed and cannot be replayed): forget everything.
+    case all
 }
 
 /// Where committed changes are told: the store publishes those of each of its writes, after the

@@ -27,7 +27,7 @@ extension ProfileStore {
                 target.account.updatedAt = now
                 try target.account.update(tx)
             }
-            log.record(.detailsChanged, actor: .registration(actor.id), at: now, company: actor.companyId, target: target.id,
+            log.record(.detailsChanged, actor: .manager(actor), at: now, company: actor.companyId, target: target.id,
                        before: before, after: Self.detailFields(displayName: target.displayName, email: target.email))
             log.changed(.account(target.accountId))
             return target

@@ -93,7 +93,7 @@ extension ProfileStore {
             let target = try Self.target(tx, targetID, companyID: actor.companyId)
             try Self.checkManage(actor: actor, target: target, newProfile: nil)
             try Self.checkNotShared(tx, target, what: "reset their password")
-            return try Self.reset(tx, target, code: code, actor: .registration(actor.id), reason: nil, now: now, log: &log)
+            return try Self.reset(tx, target, code: code, actor: .manager(actor), reason: nil, now: now, log: &log)
         }
     }
 
@@ -114,7 +114,7 @@ extension ProfileStore {
             let actor = try Self.liveActor(tx, caller, now: now)
             let target = try Self.target(tx, targetID, companyID: actor.companyId)
             try Self.checkManage(actor: actor, target: target, newProfile: nil)
-            return try Self.reissue(tx, target, activation: activation, actor: .registration(actor.id), reason: nil, now: now, log: &log)
+            return try Self.reissue(tx, target, activation: activation, actor: .manager(actor), reason: nil, now: now, log: &log)
         }
     }
 

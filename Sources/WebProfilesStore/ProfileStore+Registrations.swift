@@ -84,7 +84,7 @@ extension ProfileStore {
             let registration = try Self.enroll(tx, id: Self.newID(), username: new.username, displayName: new.displayName, email: new.email,
                                                fiscalCode: nil, companyID: actor.companyId, profile: new.profile, line: line,
                                                referent: referent, activation: activation, now: now)
-            log.record(.registered, actor: .registration(actor.id), at: now, company: actor.companyId, target: registration.id,
+            log.record(.registered, actor: .manager(actor), at: now, company: actor.companyId, target: registration.id,
                        after: Self.auditFields(registration))
             log.changed(.account(registration.accountId))
             return registration
@@ -110,7 +110,7 @@ extension ProfileStore {
             target.membership.profile = profile
             target.membership.updatedAt = now
             try target.membership.update(tx)
-            log.record(.profileChanged, actor: .registration(actor.id), at: now, company: actor.companyId, target: target.id,
+            log.record(.profileChanged, actor: .manager(actor), at: now, company: actor.companyId, target: target.id,
                        before: before, after: Self.auditFields(target))
             log.changed(.account(target.accountId))
             return target
@@ -137,7 +137,7 @@ extension ProfileStore {
             var after = Self.auditFields(target)
             after["sessionsEnded"] = String(ended.count)
             if let reason { after["reason"] = reason }
-            log.record(.revoked, actor: .registration(actor.id), at: now, company: actor.companyId, target: target.id, before: before, after: after)
+            log.record(.revoked, actor: .manager(actor), at: now, company: actor.companyId, target: target.id, before: before, after: after)
             log.changed(.account(target.accountId))
             return (target, ended)
         }
@@ -179,7 +179,7 @@ extension ProfileStore {
                 target.account.updatedAt = now
                 try target.account.update(tx)
             }
-            log.record(.restored, actor: .registration(actor.id), at: now, company: actor.companyId, target: target.id,
+            log.record(.restored, actor: .manager(actor), at: now, company: actor.companyId, target: target.id,
                        before: before, after: Self.auditFields(target))
             log.changed(.account(target.accountId))
             return target

@@ -65,7 +65,7 @@ extension ProfileStore {
             try Self.checkManage(actor: actor, target: target, newProfile: nil)
             try Self.checkNotShared(tx, target, what: "end their sessions")
             let ended = try Self.endAllSessions(tx, accountID: target.accountId, log: &log)
-            log.record(.sessionRevoked, actor: .registration(actor.id), at: now, company: actor.companyId, target: target.id,
+            log.record(.sessionRevoked, actor: .manager(actor), at: now, company: actor.companyId, target: target.id,
                        account: target.accountId, after: ["sessionsEnded": String(ended.count), "reason": "ended by a manager"])
             return (target, ended)
         }
@@ -119,10 +119,13 @@ extension ProfileStore {
         }
     }
 
-    /// Deletes the sessions no longer live under `lifetime` (past their expiry, or idle).
-    package func deleteExpiredSessions(now: Date, lifetime: SessionLifetime) async throws -> [SessionRecord] {
+    /// Deletes the sessions no longer live under `lifetime` (past their expiry, or idle). With
+    /// a shared database, other daemons' uses reach it up to a flush interval late: a session is
+    /// judged idle only `idleGrace` after its recorded last use says so.
+    package func deleteExpiredSessions(now: Date, lifetime: SessionLifetime, idleGrace: TimeInterval = 0) async throws -> [SessionRecord] {
         try await write { tx, log in
-            let expired = try SessionRecord.fetchAll(tx, where: "expiresAt <= ? OR lastSeenAt <= ?", [.date(now), .date(lifetime.idleCutoff(at: now))])
+            let expired = try SessionRecord.fetchAll(tx, where: "expiresAt <= ? OR lastSeenAt <= ?",
+                                                     [.date(now), .date(lifetime.idleCutoff(at: now).addingTimeInterval(-idleGrace))])
             for session in expired { try session.delete(tx) }
             if !expired.isEmpty { log.changed(.sessions(expired.map(\.tokenHash))) }
             return expired

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import WebProfilesDomain
 
 /// The data of webprofiled and every rule that needs it, written once over a ``StorageBackend``
@@ -21,6 +22,42 @@ package final class ProfileStore: Sendable {
         self.backend = backend
         self.onAudit = onAudit
         self.changes = ChangeFeed()
+    }
+
+    /// The store on `database`: a SQLite file path, or a `postgresql://` URI (see
+    /// ``PostgresURI``) whose password comes from `$CREDENTIALS_DIRECTORY/database-password` (a
+    /// systemd credential) or `passwordFile`.
+    ///
+    /// - Throws: ``StoreError`` INVALID_ARGUMENT for a bad URI, an unreadable password file, or a
+    ///   URI given to a build without the PostgreSQL trait. A database that cannot be reached is
+    ///   no error: the store starts unavailable and recovers when it can (see ``probe(now:)``).
+    package static func open(database: String, passwordFile: String?, busyTimeout: TimeInterval = 5, health: StorageHealth = StorageHealth(),
+                             logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
+                             onAudit: @escaping @Sendable ([AuditEventRecord]) -> Void = { _ in }) throws -> ProfileStore {
+        guard PostgresURI.isURI(database) else {
+            return open(path: database, busyTimeout: busyTimeout, health: health, onAudit: onAudit)
+        }
+        let uri: PostgresURI
+        do { uri = try PostgresURI(database) } catch { throw StoreError(.invalidArgument, "server.database: \(error.description)") }
+        var password: String?
+        if let directory = environment["CREDENTIALS_DIRECTORY"], let data = FileManager.default.contents(atPath: directory + "/database-password") {
+            password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        } else if let passwordFile {
+            guard let data = FileManager.default.contents(atPath: passwordFile) else {
+                throw StoreError(.invalidArgument, "server.database_password_file: \(passwordFile) cannot be read")
+            }
+            password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        #if PostgreSQL
+        do {
+            return ProfileStore(backend: try PostgresBackend(uri: uri, password: password, health: health, logger: logger), onAudit: onAudit)
+        } catch {
+            throw StoreError(.invalidArgument, "server.database: \(error)")
+        }
+        #else
+        _ = password
+        throw StoreError(.invalidArgument, "server.database: this webprofiled was built without PostgreSQL (the PostgreSQL package trait)")
+        #endif
     }
 
     /// The SQLite database at `path` (see ``SQLiteBackend``).
@@ -77,6 +114,11 @@ package final class ProfileStore: Sendable {
         try await bookkeeping(body)
     }
 
+    /// The backend's background work (hearing other daemons' changes), until cancelled.
+    package func runBackgroundWork() async throws {
+        try await backend.run(changes: changes)
+    }
+
     package func counts() async throws -> StoreCounts {
         try await read { tx in
             StoreCounts(
@@ -101,6 +143,8 @@ struct TransactionLog {
 
     mutating func record(_ action: AuditAction, actor: AuditActor, at: Date, company: String?, target: String?, account: String? = nil,
                          before: [String: String]? = nil, after: [String: String]? = nil) {
+        var after = after
+        if let profile = actor.profile { after = (after ?? [:]).merging(["actorProfile": profile]) { _, new in new } }
         events.append(AuditEventRecord(
             at: at, action: action, actor: actor.value, agent: actor.agent, ticket: actor.ticket, companyId: company,
             targetRegistrationId: target, targetAccountId: account, before: before.map(Self.json), after: after.map(Self.json)

@@ -7,8 +7,15 @@ package struct AuditActor: Sendable, Hashable, CustomStringConvertible {
     /// For the desk: the agent and the ticket of the call (`operator-agent`, `operator-ticket`).
     package var agent: String?
     package var ticket: String?
+    /// For a manager's action: the profile the manager held in the action's transaction, written
+    /// into the event's `after` as `actorProfile` (what an auditor checks the rank against).
+    package var profile: String?
 
     package static func registration(_ id: String) -> AuditActor { AuditActor(value: "registration:\(id)") }
+    /// A manager acting on someone of their company, with the profile they act with.
+    package static func manager(_ registration: RegistrationRecord) -> AuditActor {
+        AuditActor(value: "registration:\(registration.id)", profile: registration.profile.rawValue)
+    }
     package static func account(_ id: String) -> AuditActor { AuditActor(value: "account:\(id)") }
     package static func `operator`(uid: UInt32, agent: String? = nil, ticket: String? = nil) -> AuditActor {
         AuditActor(value: "operator:uid=\(uid)", agent: agent, ticket: ticket)

@@ -47,7 +47,10 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Permissions of the operator socket file, octal [server.operator_socket_mode].", valueName: "mode")) var operatorSocketMode: String?
     @Option(name: .customLong("operator-uid"), help: ArgumentHelp("A uid allowed on the operator socket, repeatable [server.operator_uids].", valueName: "uid"))
     var operatorUIDs: [UInt32] = []
-    @Option(help: ArgumentHelp("SQLite database file [server.database].", valueName: "path")) var database: String?
+    @Option(help: ArgumentHelp("SQLite database file, or a postgresql:// URI of a database several daemons share [server.database].", valueName: "path-or-uri"))
+    var database: String?
+    @Option(help: ArgumentHelp("File holding the PostgreSQL password (never on the command line) [server.database_password_file].", valueName: "path"))
+    var databasePasswordFile: String?
     @Option(help: ArgumentHelp("Exit after this many seconds without connections [server.exit_when_idle].", valueName: "seconds")) var exitWhenIdle: String?
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical [logging.level].", valueName: "level")) var logLevel: String?
     @Option(help: ArgumentHelp("auto (journal when stderr is the journal), journal, text or json [logging.format].", valueName: "format")) var logFormat: String?
@@ -86,7 +89,8 @@ struct WebProfilesDaemonCommand: AsyncParsableCommand {
         let all: [(String, String, String?)] = [
             ("socket", "server.socket", socket), ("operator-socket", "server.operator_socket", operatorSocket),
             ("socket-mode", "server.socket_mode", socketMode), ("operator-socket-mode", "server.operator_socket_mode", operatorSocketMode),
-            ("database", "server.database", database), ("exit-when-idle", "server.exit_when_idle", exitWhenIdle),
+            ("database", "server.database", database),
+            ("database-password-file", "server.database_password_file", databasePasswordFile), ("exit-when-idle", "server.exit_when_idle", exitWhenIdle),
             ("log-level", "logging.level", logLevel), ("log-format", "logging.format", logFormat),
             ("max-frame-bytes", "limits.max_frame_bytes", maxFrameBytes), ("max-connections", "limits.max_connections", maxConnections),
             ("max-connections-per-peer", "limits.max_connections_per_peer", maxConnectionsPerPeer),

@@ -97,7 +97,7 @@ package final class AccountsService: Sendable {
     /// The principal a session acts as in `companyID`, freshly loaded (after a write that
     /// changed it).
     func reloadedPrincipal(accountID: String, companyID: String) async throws -> CachedPrincipal {
-        guard let principal = try await authorizer.account(accountID)?.principal(in: companyID) else {
+        guard let principal = try await authorizer.account(accountID, useCache: store.backend.cacheIsTrustworthy)?.principal(in: companyID) else {
             throw SessionInterceptor.unauthenticated
         }
         return principal
@@ -125,7 +125,9 @@ package final class AccountsService: Sendable {
         let now = self.now()
         try await store.purgeLoginThrottle(policy: loginPolicy, now: now)
         try await store.purgeExpiredRecoveryCodes(now: now)
-        let purged = try await store.deleteExpiredSessions(now: now, lifetime: configuration.sessionLifetimeRule)
+        try await store.backend.maintain(now: now)
+        let grace = store.backend.isShared ? 2 * configuration.sessionFlushInterval.timeInterval : 0
+        let purged = try await store.deleteExpiredSessions(now: now, lifetime: configuration.sessionLifetimeRule, idleGrace: grace)
         if !purged.isEmpty { logger.debug("purged expired sessions", metadata: ["count": "\(purged.count)"]) }
         if let retention = configuration.auditRetention {
             let deleted = try await store.purgeAuditEvents(olderThan: now.addingTimeInterval(-retention.timeInterval), limit: 10_000, now: now)

@@ -89,6 +89,12 @@ final class AuthorizationCache: Sendable {
                     for accountID in state.accountsByCompany[id] ?? [] { state.forget(accountID: accountID) }
                 case .sessions(let hashes):
                     for hash in hashes { state.forget(tokenHash: hash) }
+                case .all:
+                    state.sessions.invalidateAll()
+                    state.tokensByAccount = [:]
+                    state.accounts.invalidateAll()
+                    state.accountsByCompany = [:]
+                    state.companyLines.invalidateAll()
                 }
             }
         }
@@ -121,6 +127,12 @@ final class AuthorizationCache: Sendable {
             used.lastSeenAt = now
             return .live(used)
         }
+    }
+
+    /// Notes a use of a session known only from the database (the caches bypassed), for the
+    /// next flush.
+    func noteUse(sessionID: String, at now: Date) {
+        state.withLock { $0.dirty[sessionID] = now }
     }
 
     func beginSessionLoad(_ tokenHash: String) -> GuardedCache<String, CachedSession>.Ticket {

@@ -49,16 +49,17 @@ package final class Authorizer: Sendable {
     }
 
     /// ``authenticate(bearerToken:)`` from memory; `.needsStore` if the session or its
-    /// account is not cached.
+    /// account is not cached, or memory cannot be trusted now (a shared database whose changes
+    /// are not known to have been heard: see ``StorageBackend/cacheIsTrustworthy``).
     func authenticateFromMemory(bearerToken token: String?) throws -> MemoryAnswer<AuthenticatedSession> {
         guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionInterceptor.unauthenticated }
+        guard store.backend.cacheIsTrustworthy else { return .needsStore }
         let tokenHash = Secrets.sha256Hex(token)
         let now = self.now()
         switch cache.use(tokenHash: tokenHash, at: now, lifetime: configuration.current.sessionLifetimeRule) {
-        case .unknown:
+        case .unknown, .expired:
+            // Expired in memory: the database may know of a later use (another daemon's).
             return .needsStore
-        case .expired:
-            throw SessionInterceptor.unauthenticated
         case .live(let session):
             guard let account = cache.account(session.accountID) else { return .needsStore }
             guard !account.principals.isEmpty else { throw SessionInterceptor.unauthenticated }
@@ -66,38 +67,46 @@ package final class Authorizer: Sendable {
         }
     }
 
-    /// The session for a token hash, if it is live; its account must have an active registration.
+    /// The session for a token hash, if it is live; its account must have an active
+    /// registration. Loads what memory lacks; when memory cannot be trusted, reads everything
+    /// from the database and caches nothing.
     func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
         let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
-        var use = cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime)
-        if case .unknown = use {
-            let ticket = cache.beginSessionLoad(tokenHash)
+        let trusted = store.backend.cacheIsTrustworthy
+        var use = trusted ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
+        switch use {
+        case .live:
+            break
+        case .unknown, .expired:
+            // Unknown, or idle in memory while another daemon may have used it since.
+            let ticket = trusted ? cache.beginSessionLoad(tokenHash) : nil
             let record: SessionRecord?
             do {
                 record = try await store.session(tokenHash: tokenHash)
             } catch {
-                cache.finishSessionLoad(ticket, nil)
+                if let ticket { cache.finishSessionLoad(ticket, nil) }
                 throw error
             }
-            cache.finishSessionLoad(ticket, record)
-            guard let record else { return nil }
-            use = cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime)
-            if case .unknown = use, lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) {
-                // Raced with a change: judge the record just read (it exists in the database).
+            if let ticket { cache.finishSessionLoad(ticket, record) }
+            guard let record, lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) else { return nil }
+            use = trusted ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
+            if case .live = use {} else {
+                // Not cached (memory bypassed, or raced with a change): judge the record just read.
                 var session = AuthorizationCache.CachedSession(record)
                 session.lastSeenAt = now
+                cache.noteUse(sessionID: record.id, at: now)
                 use = .live(session)
             }
         }
-        guard case .live(let session) = use, let account = try await account(session.accountID), !account.principals.isEmpty else { return nil }
+        guard case .live(let session) = use, let account = try await account(session.accountID, useCache: trusted), !account.principals.isEmpty else { return nil }
         return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
     }
 
-    /// The cached facts of an account, loaded on a miss.
-    func account(_ accountID: String) async throws -> CachedAccount? {
-        if let cached = cache.account(accountID) { return cached }
-        let ticket = cache.beginAccountLoad(accountID)
+    /// The facts of an account: cached, loaded on a miss (and cached when `useCache`).
+    func account(_ accountID: String, useCache: Bool = true) async throws -> CachedAccount? {
+        if useCache, let cached = cache.account(accountID) { return cached }
+        let ticket = useCache ? cache.beginAccountLoad(accountID) : nil
         let loaded: CachedAccount?
         do {
             loaded = try await store.activeRegistrations(accountID: accountID).map { account, registrations in
@@ -105,10 +114,10 @@ package final class Authorizer: Sendable {
                               principals: registrations.map { CachedPrincipal($0.0, companyName: $0.companyName) })
             }
         } catch {
-            cache.finishAccountLoad(ticket, nil)
+            if let ticket { cache.finishAccountLoad(ticket, nil) }
             throw error
         }
-        cache.finishAccountLoad(ticket, loaded)
+        if let ticket { cache.finishAccountLoad(ticket, loaded) }
         return loaded
     }
 
@@ -139,6 +148,7 @@ package final class Authorizer: Sendable {
     /// `.needsStore` if the company's lines are not cached. The caller shapes the answer (the
     /// fast path with the principal pre-encoded).
     func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<(AuthorizationDecision, CachedPrincipal)> {
+        guard store.backend.cacheIsTrustworthy else { return .needsStore }
         let principal = try session.principal(for: request.companyId)
         let line = try Self.line(of: request)
         var kind: LineKind?
@@ -169,6 +179,7 @@ package final class Authorizer: Sendable {
 
     /// The kinds of a company's lines, cached.
     func lineKinds(companyID: String) async throws -> [String: LineKind] {
+        guard store.backend.cacheIsTrustworthy else { return try await store.lineKinds(companyID: companyID) }
         if let cached = cache.lines(companyID: companyID) { return cached }
         let ticket = cache.beginLinesLoad(companyID)
         do {

@@ -63,6 +63,12 @@ struct GuardedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return values.removeValue(forKey: key)
     }
 
+    /// Forgets everything, and makes every load in flight insert nothing.
+    mutating func invalidateAll() {
+        for key in loads.keys { loads[key]?.invalidations &+= 1 }
+        values = [:]
+    }
+
     /// Loads in flight (tests).
     var loadsInFlight: Int { loads.values.reduce(0) { $0 + $1.pending } }
 }

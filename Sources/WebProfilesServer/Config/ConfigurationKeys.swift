@@ -2,6 +2,7 @@ import WebProfilesWire
 import Foundation
 import Logging
 import WebProfilesDomain
+import WebProfilesStore
 import WebProfilesTransport
 
 /// Every setting, named once: `table.key` in the configuration file, with how to apply and
@@ -92,8 +93,14 @@ package enum ConfigurationKeys {
             for item in items { uids.insert(UInt32(try integer(item, "server.operator_uids", 0...Int64(UInt32.max - 1)))) }
             c.operatorUIDs = uids
         }, render: { .array($0.operatorUIDs.sorted().map { .integer(Int64($0)) }) }, reloadable: true),
-        Key(name: "server.database", help: "SQLite database file", apply: { c, v throws(Error) in c.databasePath = try string(v, "server.database") },
-            render: { .string($0.databasePath) }, reloadable: false),
+        Key(name: "server.database", help: "SQLite database file, or a postgresql:// URI (libpq form, no password) of a database shared by several daemons", apply: { c, v throws(Error) in
+            let database = try string(v, "server.database")
+            if PostgresURI.isURI(database) {
+                do { _ = try PostgresURI(database) } catch { throw Error(description: "server.database: \(error)") }
+            }
+            c.databasePath = database
+        }, render: { .string($0.databasePath) }, reloadable: false),
+        optionalPath("server.database_password_file", "file holding the PostgreSQL password (\"\" = none; the systemd credential database-password wins)", \.databasePasswordFile),
         Key(name: "server.exit_when_idle", help: "seconds without connections before exiting (0 = never)", apply: { c, v throws(Error) in
             let s = try number(v, "server.exit_when_idle", 0...86_400)
             c.exitWhenIdle = s == 0 ? nil : .seconds(s)

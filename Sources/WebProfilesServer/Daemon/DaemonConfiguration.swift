@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WebProfilesDomain
+import WebProfilesStore
 import WebProfilesTransport
 
 /// Everything the daemon needs to start, with the documented defaults.
@@ -18,8 +19,10 @@ package struct DaemonConfiguration: Sendable {
     package var operatorSocketMode: UInt32 = 0o600
     /// Peer uids allowed on the operator socket; empty means root and the daemon's own uid.
     package var operatorUIDs: Set<UInt32> = []
-    /// SQLite database file.
+    /// SQLite database file, or the `postgresql://` URI of a database several daemons share.
     package var databasePath = "/var/lib/webprofiled/webprofiled.sqlite"
+    /// The file holding the PostgreSQL password (nil: none, or the systemd credential).
+    package var databasePasswordFile: String?
     package var logLevel: Logger.Level = .info
     /// `auto`, `journal`, `text` or `json`.
     package var logFormat = "auto"
@@ -41,17 +44,29 @@ package struct DaemonConfiguration: Sendable {
 
     package init() {}
 
-    /// Points the sockets and the database into `accounts` (for running from a checkout).
+    /// Points the sockets and the database into `accounts` (for running from a checkout); a
+    /// shared PostgreSQL database stays where it is.
     package mutating func useStateDirectory(_ accounts: String) {
         let dir = accounts.hasSuffix("/") ? String(accounts.dropLast()) : accounts
         socketPath = "\(dir)/webprofiled.sock"
         operatorSocketPath = "\(dir)/operator.sock"
-        databasePath = "\(dir)/webprofiled.sqlite"
+        if !usesSharedDatabase { databasePath = "\(dir)/webprofiled.sqlite" }
+        stateDirectory = dir
     }
 
-    /// Where the second-factor key is read (and made at first start).
-    var effectiveSecondFactorKeyPath: String {
-        secondFactorKeyPath ?? ((databasePath as NSString).deletingLastPathComponent + "/" + SecretBox.keyName)
+    /// The folder `--state-directory` named, if any.
+    package var stateDirectory: String?
+
+    /// Whether the database is a PostgreSQL one other daemons share.
+    package var usesSharedDatabase: Bool { PostgresURI.isURI(databasePath) }
+
+    /// Where the second-factor key is read (and, for a database of this daemon's own, made at
+    /// first start): the configured file, else beside the SQLite database. Daemons sharing a
+    /// PostgreSQL database must share the key too, so they get no default.
+    var effectiveSecondFactorKeyPath: String? {
+        if let secondFactorKeyPath { return secondFactorKeyPath }
+        guard !usesSharedDatabase else { return nil }
+        return (databasePath as NSString).deletingLastPathComponent + "/" + SecretBox.keyName
     }
 
     var apiListener: ListenerConfiguration.Source {

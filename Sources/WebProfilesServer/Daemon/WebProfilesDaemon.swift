@@ -72,12 +72,14 @@ package final class WebProfilesDaemon: Sendable {
                 logger.error("storage failing: \(new)", metadata: ["MESSAGE_ID": "\(JournalMessageID.storageFailing)", "storage": "\(new)"])
             }
         }
-        let store = ProfileStore.open(path: configuration.databasePath, health: storageHealth) { events in
+        let store = try ProfileStore.open(database: configuration.databasePath, passwordFile: configuration.databasePasswordFile,
+                                          health: storageHealth, logger: logger) { events in
             AuditLogging.log(events, to: logger)
         }
         let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads)
         let blocklist = try CrackLibBlocklist(dictionary: configuration.cracklibDictionary, listFile: configuration.blocklistFile)
-        let secretBox = try SecretBox.load(path: configuration.effectiveSecondFactorKeyPath)
+        // A shared database's key is made by the sysadmin for every host, never by one daemon.
+        let secretBox = try SecretBox.load(path: configuration.effectiveSecondFactorKeyPath, create: !configuration.usesSharedDatabase)
         let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, blocklist: blocklist, secretBox: secretBox,
                                        logger: logger, now: now)
         self.accounts = accounts
@@ -114,6 +116,7 @@ package final class WebProfilesDaemon: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: accounts.hasher),
             .init(service: StorageProbe(store: accounts.store, now: accounts.now)),
+            .init(service: StorageChangeService(store: accounts.store)),
             .init(service: SessionJanitor(accounts: accounts, logger: logger)),
             .init(service: server),
             .init(service: ControlService(control: control, reloader: reloader, reloadsOnHangup: reloadsOnHangup, logger: logger)),

@@ -27,12 +27,16 @@ package struct SecretBox: Sendable {
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     /// The key from `$CREDENTIALS_DIRECTORY/secondfactor.key` when systemd passes one, else from
-    /// `path`, made there (0600, in a directory that must exist) when missing.
-    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
+    /// `path`, made there (0600, in a directory that must exist) when missing and `create`.
+    package static func load(path: String?, create: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
         if let directory = environment["CREDENTIALS_DIRECTORY"], FileManager.default.fileExists(atPath: directory + "/" + keyName) {
             return SecretBox(keyBytes: try read(directory + "/" + keyName))
         }
+        guard let path else {
+            throw Error(description: "daemons sharing a PostgreSQL database must share the second-factor key: set second_factor.key_file (the same 32-byte file on every host) or the systemd credential \(keyName)")
+        }
         if FileManager.default.fileExists(atPath: path) { return SecretBox(keyBytes: try read(path)) }
+        guard create else { throw Error(description: "the second-factor key \(path) does not exist") }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255, using: &generator) }

@@ -19,4 +19,32 @@ package protocol StorageBackend: Sendable {
     /// Proves the database takes writes (a one-row upsert), opening it first if it could not be
     /// opened before; the result is in ``health``.
     func probe(now: Date) async
+
+    /// Whether what is cached of the database may answer now: always for a database this
+    /// daemon alone writes (it hears its own commits); for a shared one, only while the changes
+    /// other daemons committed are known to have been heard (``ChangeLease``).
+    var cacheIsTrustworthy: Bool { get }
+
+    /// Whether other daemons write the same database.
+    var isShared: Bool { get }
+
+    /// The backend's background work until cancelled: for a shared database, hearing the
+    /// changes other daemons commit and publishing them to `changes`.
+    func run(changes: ChangeFeed) async throws
+
+    /// Periodic upkeep of the backend's own tables (the janitor calls it).
+    func maintain(now: Date) async throws
+}
+
+extension StorageBackend {
+    package var cacheIsTrustworthy: Bool { true }
+
+    package var isShared: Bool { false }
+
+    package func maintain(now: Date) async throws {}
+
+    /// Nothing to do in the background: waits until cancelled.
+    package func run(changes: ChangeFeed) async throws {
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+    }
 }

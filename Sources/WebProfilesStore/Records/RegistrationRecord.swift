@@ -33,7 +33,7 @@ package struct RegistrationRecord: Sendable, Hashable {
 
     package init(row: SQLRow) throws {
         func part(_ prefix: String, _ columns: [String]) -> SQLRow {
-            SQLRow(Dictionary(uniqueKeysWithValues: columns.map { ($0, row.values[prefix + $0] ?? .null) }))
+            SQLRow(Dictionary(uniqueKeysWithValues: columns.map { ($0, row[raw: prefix + $0] ?? .null) }))
         }
         membership = try MembershipRecord(row: part("m_", MembershipRecord.columns))
         account = try AccountRecord(row: part("a_", AccountRecord.columns))

@@ -1,15 +1,18 @@
-/// One row of a query's result, by column name.
+/// One row of a query's result, by column name, whatever its case (PostgreSQL folds unquoted
+/// names to lower case; SQLite keeps them as written).
 package struct SQLRow: Sendable {
     package var values: [String: SQLValue]
 
     package init(_ values: [String: SQLValue]) {
-        self.values = values
+        self.values = Dictionary(values.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
+
+    package subscript(raw column: String) -> SQLValue? { values[column.lowercased()] }
 
     /// The column's value as `T`; a missing column or a value of another type is an error (a
     /// schema the code does not expect).
     package func get<T: SQLValueConvertible>(_ column: String, as type: T.Type = T.self) throws -> T {
-        guard let raw = values[column] else {
+        guard let raw = values[column.lowercased()] else {
             throw StoreError(.internal, "the query returned no column \(column)")
         }
         guard let value = T(sqlValue: raw) else {

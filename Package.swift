@@ -16,15 +16,12 @@ let package = Package(
         .executable(name: "webprofilectl", targets: ["webprofilectl"]),
         .library(name: "WebProfilesClient", targets: ["WebProfilesClient"]),
         // The vocabulary the client speaks, for the fuzz and benchmark packages (Fuzz/, Benchmarks/).
-        // Store, Server and LoadTesting are `package` inside; the benchmark package reaches the
-        // few declarations it needs through @_spi(Benchmarks).
+        // Store, Server and LoadTesting have no public API (`package` inside): the benchmark
+        // package uses the public modules, SQL, and its own BenchmarkSupport target.
         .library(name: "CBOR", targets: ["CBOR"]),
         .library(name: "WebProfilesWire", targets: ["WebProfilesWire"]),
         .library(name: "WebProfilesAPI", targets: ["WebProfilesAPI"]),
         .library(name: "WebProfilesDomain", targets: ["WebProfilesDomain"]),
-        .library(name: "WebProfilesStore", targets: ["WebProfilesStore"]),
-        .library(name: "WebProfilesServer", targets: ["WebProfilesServer"]),
-        .library(name: "WebProfilesLoadTesting", targets: ["WebProfilesLoadTesting"]),
     ],
     traits: [
         .trait(name: "PostgreSQL", description: "The PostgreSQL storage backend (postgres-nio), for several daemons on one state."),

@@ -18,7 +18,13 @@ let strictSettings: [SwiftSetting] = [
 ///   protocol under `webprofilectl bench authorize`.
 /// - `webprofiles-seed`: fills a database for the scale run (never installed, so never
 ///   reachable in production).
-/// - `argon2-rate`: raw Argon2id verifications/s through the daemon's hasher, next to Login.
+/// - `argon2-rate`: raw Argon2id verifications/s with the daemon's parameters and pool shape, next to Login.
+///
+/// The main package's store, server and load-testing modules are `package` (visible inside that
+/// package only), so nothing here imports them: the tools use the public vocabulary (CBOR, Wire,
+/// API, Domain) and `BenchmarkSupport`, which restates the few daemon rules they need (the SQLite
+/// schema's migrations, token shape and hashing, Argon2id, the default settings), each next to
+/// the main-package file it follows.
 let package = Package(
     name: "webprofiled-benchmarks",
     platforms: [.macOS(.v15)],
@@ -34,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: Micro-benchmarks
@@ -56,16 +63,29 @@ let package = Package(
             ]
         ),
 
+        // MARK: What the tools share
+        .systemLibrary(name: "CArgon2Benchmarks", path: "Sources/CArgon2Benchmarks", providers: [.apt(["libargon2-dev"])]),
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                "CArgon2Benchmarks",
+                .product(name: "WebProfilesDomain", package: "webprofiled"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: gRPC comparison peer
         .executableTarget(
             name: "grpc-authorize-peer",
             dependencies: [
-                .product(name: "WebProfilesServer", package: "webprofiled"),
-                .product(name: "WebProfilesStore", package: "webprofiled"),
+                "BenchmarkSupport",
                 .product(name: "WebProfilesAPI", package: "webprofiled"),
                 .product(name: "WebProfilesDomain", package: "webprofiled"),
                 .product(name: "WebProfilesWire", package: "webprofiled"),
-                .product(name: "WebProfilesLoadTesting", package: "webprofiled"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -78,8 +98,7 @@ let package = Package(
         .executableTarget(
             name: "webprofiles-seed",
             dependencies: [
-                .product(name: "WebProfilesStore", package: "webprofiled"),
-                .product(name: "WebProfilesServer", package: "webprofiled"),
+                "BenchmarkSupport",
                 .product(name: "WebProfilesDomain", package: "webprofiled"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -91,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "argon2-rate",
             dependencies: [
-                .product(name: "WebProfilesServer", package: "webprofiled"),
+                "BenchmarkSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

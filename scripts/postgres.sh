@@ -3,7 +3,11 @@
 # the `postgres` user (PostgreSQL refuses root), trust authentication for the `webprofiled` role.
 #
 #   dir=$(scripts/postgres.sh start)    # prints the folder; the socket is in $dir/sock
+#   dir=$(scripts/postgres.sh start --durable)   # fsync on, as in production (the benchmarks)
 #   scripts/postgres.sh stop "$dir"     # stops it and removes the folder
+#
+# Without --durable the server runs with fsync=off: the tests kill processes, never the machine,
+# so what a commit acknowledged survives them all the same, faster.
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 as_postgres() {
@@ -14,6 +18,8 @@ as_postgres() {
 
 case "${1:-}" in
 start)
+    fsync=off
+    [[ "${2:-}" == --durable ]] && fsync=on
     dir=$(mktemp -d /tmp/wp-postgres-XXXXXX)
     chmod 755 "$dir"
     mkdir -p "$dir/data" "$dir/sock"
@@ -21,7 +27,7 @@ start)
     chmod 777 "$dir/sock"
     as_postgres "$bin/initdb" -D "$dir/data" --auth=trust -U webprofiled --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
     as_postgres "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/data/server.log" \
-        -o "-c listen_addresses='' -c unix_socket_directories=$dir/sock -c max_connections=200 -c fsync=off -c track_commit_timestamp=on" start >/dev/null
+        -o "-c listen_addresses='' -c unix_socket_directories=$dir/sock -c max_connections=200 -c fsync=$fsync -c track_commit_timestamp=on" start >/dev/null
     echo "$dir"
     ;;
 stop)

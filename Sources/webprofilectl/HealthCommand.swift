@@ -25,6 +25,7 @@ struct HealthCommand: AsyncParsableCommand {
                     ("status", health.status),
                     ("version", health.version),
                     ("uptime", String(format: "%.1fs", health.uptimeSeconds)),
+                    ("storage", health.storage ?? "-"),
                     ("socket", client.socketPath),
                 ])
             }

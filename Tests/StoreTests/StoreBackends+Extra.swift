@@ -8,7 +8,7 @@ extension StoreBackendKind {
     /// `WEBPROFILES_TEST_POSTGRES` names the socket folder of a server the test script started
     /// (scripts/postgres.sh), with a fresh database for every test.
     static var extraBackends: [StoreBackendKind] {
-        guard let socketDirectory = ProcessInfo.processInfo.environment["WEBPROFILES_TEST_POSTGRES"], !socketDirectory.isEmpty else { return [] }
+        guard let socketDirectory = PostgresTestServer.socketDirectory else { return [] }
         return [StoreBackendKind(name: "PostgreSQL") {
             let database = "wp_conformance_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
             try PostgresTestDatabase.create(database, socketDirectory: socketDirectory)

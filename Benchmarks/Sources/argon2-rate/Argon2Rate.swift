@@ -1,15 +1,16 @@
 import ArgumentParser
+import BenchmarkSupport
 import Foundation
-import WebProfilesServer
 
-/// `argon2-rate`: raw Argon2id verifications per second through the daemon's own
-/// ``PasswordHasher`` (same parameters, same pool size, same thread priority), with no RPC,
-/// database or session around it: the ceiling that `Session/Login` is compared with.
+/// `argon2-rate`: raw Argon2id verifications per second as the daemon's `PasswordHasher` runs
+/// them (the same libargon2 calls, parameters, pool size and thread priority, through
+/// ``Argon2Pool``: the daemon's hasher is internal to its server module), with no RPC, database
+/// or session around it: the ceiling that `Session/Login` is compared with.
 @main
 struct Argon2Rate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "argon2-rate",
-        abstract: "Measure raw Argon2id verifications per second with the daemon's hasher."
+        abstract: "Measure raw Argon2id verifications per second with the daemon's hashing settings."
     )
 
     @Option(help: "Hashing threads (the daemon's default is the core count).")
@@ -40,9 +41,9 @@ struct Argon2Rate: AsyncParsableCommand {
 
     func run() async throws {
         let parameters = Argon2Parameters(memoryKiB: memoryKiB, iterations: iterations, parallelism: parallelism)
-        let hasher = try PasswordHasher(parameters: parameters, threads: threads)
+        let hasher = Argon2Pool(threads: threads)
         let password = "Argon2-Rate-Password-2026"
-        let encoded = try await hasher.hash(password)
+        let encoded = try await hasher.hash(password, parameters: parameters)
         let clock = ContinuousClock()
         let end = clock.now + .milliseconds(Int64(duration * 1000))
         // Twice as many loops as threads keeps the pool's queue from ever running dry.

@@ -1,11 +1,10 @@
 import GRPCCore
 import Logging
 import WebProfilesAPI
-import WebProfilesServer
 import WebProfilesWire
 
-/// `webprofiles.v1.Session/Authorize` as a gRPC service, answered by the daemon's own logic
-/// (``Directory/authorize(token:request:)``) with JSON messages.
+/// `webprofiles.v1.Session/Authorize` as a gRPC service, answered by the daemon's rules over its
+/// database (``SessionAuthorizer/authorize(token:request:)``) with JSON messages.
 ///
 /// Defined without code generation: ``registerMethods(with:)`` registers the one unary method
 /// with the router directly, which is what generated service code does.
@@ -13,7 +12,7 @@ struct AuthorizeService: RegistrableRPCService {
     /// The method, named as the daemon names it (``SessionAPI/authorize``).
     static let method = GRPCCore.MethodDescriptor(fullyQualifiedService: "webprofiles.v1.Session", method: "Authorize", type: .unary)
 
-    let directory: Directory
+    let authorizer: SessionAuthorizer
     let logger: Logger
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
@@ -32,7 +31,7 @@ struct AuthorizeService: RegistrableRPCService {
     func authorize(_ request: ServerRequest<AuthorizeRequest>) async -> ServerResponse<AuthorizeResponse> {
         let token = Self.bearerToken(in: request.metadata)
         do {
-            return ServerResponse(message: try await directory.authorize(token: token, request: request.message))
+            return ServerResponse(message: try await authorizer.authorize(token: token, request: request.message))
         } catch {
             return ServerResponse(error: rpcError(for: error))
         }

@@ -4,7 +4,6 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import WebProfilesAPI
 import WebProfilesDomain
-import WebProfilesLoadTesting
 
 /// `grpc-authorize-peer load`: loads `serve` with Authorize calls, as `webprofilectl bench
 /// authorize` loads the daemon, and prints the same result.

@@ -1,5 +1,3 @@
-import WebProfilesLoadTesting
-
 /// Drives `inflight` back-to-back call loops on each client for the warm-up and the measured
 /// period, and collects the latencies of the calls started after the warm-up, with the same
 /// loop as `webprofilectl bench` (``LoadLoop``). Any failed call ends the run with its error.

@@ -1,10 +1,10 @@
 import ArgumentParser
+import BenchmarkSupport
 import Foundation
+import GRDB
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
-import WebProfilesServer
-import WebProfilesStore
 
 /// `grpc-authorize-peer serve`: the daemon's `Session/Authorize` over gRPC on a Unix socket.
 struct ServeCommand: AsyncParsableCommand {
@@ -12,29 +12,30 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve Session/Authorize over gRPC (HTTP/2, plaintext) on a Unix socket.",
         discussion: """
-        Answers webprofiles.v1.Session/Authorize with the daemon's own logic over the given \
-        database, JSON-encoded, with the session token in 'authorization: Bearer <token>' \
-        metadata. Prints 'ready' on standard output once listening; SIGTERM or SIGINT stops it \
-        gracefully.
+        Answers webprofiles.v1.Session/Authorize with the daemon's rules over the given \
+        database (read only, sessions and what they authorize cached in memory after their first \
+        use, as the daemon's fast path), JSON-encoded, with the session token in \
+        'authorization: Bearer <token>' metadata. Prints 'ready' on standard output once \
+        listening; SIGTERM or SIGINT stops it gracefully.
         """
     )
 
     @Option(help: "The Unix socket to listen on (a stale socket file there is replaced).")
     var socket: String
 
-    @Option(help: "The webprofiled database (created and migrated if missing).")
+    @Option(help: "The webprofiled SQLite database, made by webprofiled or webprofiles-seed (never written).")
     var database: String
 
     func run() async throws {
         let logger = Logger(label: "grpc-peer")
-        let store = try ProfileStore.open(path: database)
-        let hasher = try PasswordHasher(parameters: .owasp, threads: 1)
-        let directory = Directory(store: store, hasher: hasher, configuration: AuthConfiguration(), logger: logger)
+        let pool = try DaemonDatabase.openExisting(path: database)
+        // Sessions end after the daemon's default sessions.idle_timeout without use.
+        let authorizer = SessionAuthorizer(database: pool)
         // The transport removes a stale socket file before binding (NIO's
         // `cleanupExistingSocketFile`), and refuses to remove anything that is not a socket.
         let server = GRPCServer(
             transport: .http2NIOPosix(address: .unixDomainSocket(path: socket), transportSecurity: .plaintext),
-            services: [AuthorizeService(directory: directory, logger: logger)]
+            services: [AuthorizeService(authorizer: authorizer, logger: logger)]
         )
         let signals = ShutdownSignals { server.beginGracefulShutdown() }
         defer { signals.cancel() }
@@ -46,6 +47,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // The socket file outlives the listener.
         try? FileManager.default.removeItem(atPath: socket)
-        try await hasher.shutdown()
+        try pool.close()
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
+import BenchmarkSupport
 import Foundation
 import WebProfilesDomain
-import WebProfilesServer
 
 /// `webprofiles-seed`: fills a new webprofiled database for the scale benchmark.
 ///
@@ -13,8 +13,9 @@ struct SeedCommand: AsyncParsableCommand {
         abstract: "Fill a new webprofiled SQLite database with synthetic companies, registrations and live sessions (benchmark only).",
         discussion: """
         Run it while the daemon is stopped, on a database file that does not exist yet (or with \
-        --force). The database is created and migrated exactly as webprofiled does it, then filled \
-        in large transactions: every company has exactly one active legal representative; the \
+        --force). The database is created with webprofiled's own migrations (schema v3: accounts \
+        and memberships), then filled in large transactions, one account with one membership per \
+        registration: every company has exactly one active legal representative; the \
         other registrations are 5% adminFull, 10% adminLight, 25% deviceUser and 60% user, each \
         deviceUser and user holding its own mobile line of the company; about 10% of them are \
         pending activation or revoked; every active registration logs in with --password; \
@@ -88,12 +89,11 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         try prepareDatabasePath()
-        let defaults = AuthConfiguration()
         let seeder = Seeder(options: Seeder.Options(
             databasePath: database, companies: companies, registrations: registrations, sessions: sessions, password: password,
             batchSize: batchSize,
-            sessionLifetime: sessionLifetime.map { Double($0) } ?? defaults.sessionLifetime.inSeconds,
-            activationValidity: defaults.activationValidity.inSeconds, tokensFile: tokensFile
+            sessionLifetime: sessionLifetime.map { Double($0) } ?? DaemonDefaults.sessionLifetime,
+            activationValidity: DaemonDefaults.activationValidity, tokensFile: tokensFile
         ))
         let result = try await seeder.run()
         do {

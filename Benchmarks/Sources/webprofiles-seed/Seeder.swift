@@ -1,31 +1,38 @@
+import BenchmarkSupport
 import Foundation
 import GRDB
 import WebProfilesDomain
-import WebProfilesServer
-import WebProfilesStore
 
 /// Fills a new webprofiled database offline (the daemon not running), fast, with rows the
 /// daemon accepts exactly as if they had been created through its API.
 ///
-/// The database is created by ``ProfileStore/open(path:onAudit:)``, so the migrations and the
-/// connection pragmas are the daemon's. Rows are written with prepared, cached INSERTs, one
-/// transaction per batch (no per-row commit, hence no per-row fsync), in four phases:
-/// companies, lines, registrations, sessions (the order the foreign keys need). What each row
-/// is comes from ``SeedPlan``; its values from ``SyntheticData``.
+/// The database is created by ``DaemonDatabase/create(path:busyTimeout:)``: the daemon's own
+/// migrations (copied in ``DaemonSchema``, the same identifiers recorded in `grdb_migrations`),
+/// so a daemon opening the file finds its schema complete. Rows are written with prepared,
+/// cached INSERTs, one transaction per batch (no per-row commit, hence no per-row fsync), in
+/// four phases: companies, lines, registrations (an account and its one membership each),
+/// sessions (the order the foreign keys need). What each row is comes from ``SeedPlan``; its
+/// values from ``SyntheticData``.
 ///
-/// What the daemon would have done, and seeding reproduces:
-/// - company: a random lowercase UUID (``ProfileStore/newPublicID()``), a valid VAT number, the
-///   legal representative's name, fiscal code and e-mail copied from that registration, and
-///   `legalRepRegistrationId` naming it;
-/// - registration: canonical username, display name and e-mail as the services validate them;
-///   a line only for deviceUser and user, always a mobile line of the own company held by no
-///   other registration; a referent only for adminLight; active registrations carry the one
-///   shared Argon2id hash made by ``PasswordHasher`` (so `Session/Login` works with the
-///   password), pending ones an outstanding activation code hash and expiry and no password,
-///   revoked ones neither code nor sessions; `failedAttempts` 0, never locked;
-/// - session: a token from ``Secrets/newSessionToken()`` stored only as ``Secrets/sha256Hex(_:)``,
-///   created within the last hour, expiring a session lifetime later, last seen at the end of
-///   the run; its registration's `lastLoginAt` and `updatedAt` are the session's creation time.
+/// What the daemon would have done (Sources/WebProfilesStore/ProfileStore+Companies.swift,
+/// +Registrations.swift, +Logins.swift), and seeding reproduces:
+/// - company: a random lowercase UUID, a valid VAT number, the legal representative's name,
+///   fiscal code and e-mail copied from that registration, `legalRepRegistrationId` naming its
+///   membership, no referent types, `searchText` = `SearchText.key(name)`;
+/// - registration: one account and one membership with the same id (as the daemon enrols a new
+///   username); the account holds the canonical username, display name, e-mail, the fiscal code
+///   for legal representatives, the password hash and the login times; the membership holds the
+///   company, display name, e-mail, profile, referent (adminLight only), line (deviceUser and user
+///   only, always a mobile line of the own company held by no other registration), status, the
+///   outstanding activation code of pending ones, `invited` false and `searchText` =
+///   `SearchText.key(username, displayName, email)`. Active and revoked accounts carry the one
+///   shared Argon2id hash of the password in NFKC (``PasswordPolicy/normalized(_:)``, what the
+///   daemon hashes and verifies), so `Session/Login` works with the password; pending ones have
+///   no password; `failedAttempts` 0, never locked, no second factor;
+/// - session: a token of the daemon's shape (``DaemonSecrets/newSessionToken()``) stored only as
+///   ``DaemonSecrets/sha256Hex(_:)``, created within the last hour, expiring a session lifetime
+///   later, last seen at the end of the run, no company selected (each account has one), no
+///   required action; the account's `lastLoginAt` and `updatedAt` are the session's creation time.
 ///
 /// Audit: the daemon writes `companyCreated`, `registered`, `activated`, `linesChanged` and
 /// `login` events in the same transactions as these rows. Seeding skips them on purpose (the
@@ -64,16 +71,19 @@ struct Seeder: Sendable {
     /// Column lists of the INSERTs. They must be exactly the columns of the tables (checked
     /// against the migrated database before writing, so a new migration fails loudly here).
     static let companyColumns = ["id", "name", "vatNumber", "legalRepFullName", "legalRepFiscalCode", "legalRepEmail",
-                                 "legalRepRegistrationId", "createdAt", "updatedAt"]
+                                 "legalRepRegistrationId", "referentTypes", "searchText", "createdAt", "updatedAt"]
     static let lineColumns = ["msisdn", "companyId", "kind"]
-    static let registrationColumns = ["id", "companyId", "username", "displayName", "email", "profile", "referent", "line",
-                                      "status", "passwordHash", "activationCodeHash", "activationExpiresAt", "failedAttempts",
-                                      "lockedUntil", "createdAt", "updatedAt", "lastLoginAt"]
-    static let sessionColumns = ["id", "registrationId", "tokenHash", "createdAt", "expiresAt", "lastSeenAt"]
+    static let accountColumns = ["id", "username", "displayName", "email", "fiscalCode", "passwordHash", "failedAttempts",
+                                 "lastFailedAttemptAt", "lockedUntil", "totpSecret", "totpEnabled", "totpLastStep",
+                                 "createdAt", "updatedAt", "lastLoginAt"]
+    static let membershipColumns = ["id", "accountId", "companyId", "displayName", "email", "profile", "referent", "line", "status",
+                                    "invited", "activationCodeHash", "activationExpiresAt", "searchText", "createdAt", "updatedAt"]
+    static let sessionColumns = ["id", "accountId", "tokenHash", "createdAt", "expiresAt", "lastSeenAt", "selectedCompanyId",
+                                 "clientAddress", "userAgent", "requiredAction"]
 
     private static var tables: [(name: String, columns: [String])] {
-        [(CompanyRecord.databaseTableName, companyColumns), (LineRecord.databaseTableName, lineColumns),
-         (RegistrationRecord.databaseTableName, registrationColumns), (SessionRecord.databaseTableName, sessionColumns)]
+        [("company", companyColumns), ("line", lineColumns), ("account", accountColumns), ("membership", membershipColumns),
+         ("session", sessionColumns)]
     }
 
     private static func checkSchema(_ db: Database) throws {
@@ -90,9 +100,12 @@ struct Seeder: Sendable {
         "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }
 
+    /// A new random identifier, as the daemon makes them (lowercase UUID).
+    static func newID() -> String { UUID().uuidString.lowercased() }
+
     // MARK: Run
 
-    /// Seeds the database and checks the result through the store's own reads.
+    /// Seeds the database and checks the result by reading it back as the daemon reads it.
     func run() async throws -> SeedResult {
         let clock = ContinuousClock()
         let started = clock.now
@@ -102,8 +115,7 @@ struct Seeder: Sendable {
         let passwordHash = try await Self.hashPassword(options.password)
 
         progress.note("creating \(options.databasePath)")
-        let store = try ProfileStore.open(path: options.databasePath)
-        let writer = store.writer
+        let writer = try DaemonDatabase.create(path: options.databasePath)
         try await writer.writeWithoutTransaction { db in
             // Per connection, not stored in the file: the daemon's connections keep their defaults.
             try db.execute(sql: "PRAGMA cache_size = -524288")
@@ -112,8 +124,8 @@ struct Seeder: Sendable {
 
         let timestamps = SeedTimestamps(now: Date(), sessionLifetime: options.sessionLifetime,
                                         activationValidity: options.activationValidity)
-        let companyIDs = (0..<plan.companies).map { _ in ProfileStore.newPublicID() }
-        let representativeIDs = (0..<plan.companies).map { _ in ProfileStore.newPublicID() }
+        let companyIDs = (0..<plan.companies).map { _ in Self.newID() }
+        let representativeIDs = (0..<plan.companies).map { _ in Self.newID() }
         var phaseSeconds: [String: Double] = [:]
 
         phaseSeconds["companies"] = try await insertCompanies(plan: plan, companyIDs: companyIDs, representativeIDs: representativeIDs,
@@ -143,7 +155,7 @@ struct Seeder: Sendable {
             adminToken: admin?.holderIndex.flatMap { tokens[$0] }, adminRegistrationId: admin?.registrationID,
             adminUsername: admin?.username, adminProfile: admin?.profile.rawValue
         )
-        try await verify(store: store, plan: plan, sample: sample, passwordHash: passwordHash)
+        try await verify(database: writer, plan: plan, sample: sample, passwordHash: passwordHash)
         try writer.close()
 
         return SeedResult(
@@ -163,18 +175,13 @@ struct Seeder: Sendable {
         )
     }
 
-    /// One real Argon2id hash of `password` with the daemon's default parameters, verified.
+    /// One real Argon2id hash of `password` in NFKC (the form the daemon hashes and verifies)
+    /// with the daemon's default parameters, verified.
     private static func hashPassword(_ password: String) async throws -> String {
-        let hasher = try PasswordHasher(parameters: .owasp, threads: 1)
-        do {
-            let hash = try await hasher.hash(password)
-            guard try await hasher.verify(password, encoded: hash) else { throw SeedError("the password hash does not verify") }
-            try await hasher.shutdown()
-            return hash
-        } catch {
-            try? await hasher.shutdown()
-            throw error
-        }
+        let normalized = PasswordPolicy.normalized(password)
+        let hash = try Argon2.hash(normalized, parameters: .owasp)
+        guard Argon2.verify(normalized, encoded: hash) else { throw SeedError("the password hash does not verify") }
+        return hash
     }
 
     /// Runs `body` over `0..<total` in ranges of at most ``Options/batchSize``, one write
@@ -205,7 +212,7 @@ struct Seeder: Sendable {
 
     private func insertCompanies(plan: SeedPlan, companyIDs: [String], representativeIDs: [String],
                                  timestamps: SeedTimestamps, writer: any DatabaseWriter) async throws -> Double {
-        let sql = Self.insertSQL(CompanyRecord.databaseTableName, Self.companyColumns)
+        let sql = Self.insertSQL("company", Self.companyColumns)
         return try await batches("companies", total: plan.companies, writer: writer) { (db: Database, range: Range<Int>) -> Void in
             let insert = try db.cachedStatement(sql: sql)
             for company in range {
@@ -213,14 +220,17 @@ struct Seeder: Sendable {
                 let representative = plan.firstRegistration(ofCompany: company)
                 let person = SyntheticData.person(representative)
                 let created = timestamps.days[plan.companyDay(company)]
+                let name = try SyntheticData.companyName(company)
                 let arguments: [(any DatabaseValueConvertible)?] = [
                     companyIDs[company],
-                    try SyntheticData.companyName(company),
+                    name,
                     try SyntheticData.vatNumber(company),
                     try SyntheticData.displayName(person),
                     try SyntheticData.fiscalCode(person),
                     try SyntheticData.email(person, index: representative, company: company),
                     representativeIDs[company],
+                    nil,  // referentTypes: the contract names none, so any referent is accepted
+                    SearchText.key(name),
                     created,
                     created,
                 ]
@@ -230,7 +240,7 @@ struct Seeder: Sendable {
     }
 
     private func insertLines(plan: SeedPlan, companyIDs: [String], writer: any DatabaseWriter) async throws -> Double {
-        let sql = Self.insertSQL(LineRecord.databaseTableName, Self.lineColumns)
+        let sql = Self.insertSQL("line", Self.lineColumns)
         return try await batches("lines", total: plan.lines, writer: writer) { (db: Database, range: Range<Int>) -> Void in
             let insert = try db.cachedStatement(sql: sql)
             for index in range {
@@ -248,7 +258,8 @@ struct Seeder: Sendable {
 
     /// A registration with a live session to create.
     private struct SessionHolder: Sendable {
-        var registrationID: String
+        /// Its account (the same id as its membership).
+        var accountID: String
         /// See ``SeedTimestamps/sessionSlot(ofRegistration:)``.
         var slot: Int
     }
@@ -304,22 +315,33 @@ struct Seeder: Sendable {
 
     private func insertRegistrations(plan: SeedPlan, companyIDs: [String], representativeIDs: [String], passwordHash: String,
                                      timestamps: SeedTimestamps, writer: any DatabaseWriter) async throws -> (Registrations, Double) {
-        let sql = Self.insertSQL(RegistrationRecord.databaseTableName, Self.registrationColumns)
+        let accountSQL = Self.insertSQL("account", Self.accountColumns)
+        let membershipSQL = Self.insertSQL("membership", Self.membershipColumns)
         let (outcomes, seconds) = try await self.batches("registrations", total: plan.registrations, writer: writer) { (db: Database, range: Range<Int>) -> Registrations in
-            let insert = try db.cachedStatement(sql: sql)
+            let insertAccount = try db.cachedStatement(sql: accountSQL)
+            let insertMembership = try db.cachedStatement(sql: membershipSQL)
             var batch = Registrations()
             for index in range {
                 let slot = plan.slot(ofRegistration: index)
                 let person = SyntheticData.person(index)
-                let id = slot.position == 0 ? representativeIDs[slot.company] : ProfileStore.newPublicID()
+                // A new username gets a new account with the membership's id (as the daemon enrols it).
+                let id = slot.position == 0 ? representativeIDs[slot.company] : Self.newID()
                 let companyID = companyIDs[slot.company]
                 let username = try SyntheticData.username(person, index: index)
+                let displayName = try SyntheticData.displayName(person)
+                let email = try SyntheticData.email(person, index: index, company: slot.company)
+                // Legal representatives' accounts carry their fiscal code (the desk finds them by it).
+                let fiscalCode: String? = try slot.position == 0 ? SyntheticData.fiscalCode(person) : nil
                 let line = try slot.mobileLine.map { try SyntheticData.mobileLine($0) }
                 var referent: String?
                 if slot.profile.allowsReferent { referent = try SyntheticData.referent(index) }
 
                 let created = timestamps.days[slot.day]
-                var updated = created
+                // Activation (membership active, password set) wrote both rows' updatedAt; a login
+                // writes the account's lastLoginAt and updatedAt; a revocation the membership's.
+                let activated = timestamps.days[slot.day * 3 / 4]
+                var accountUpdated = created
+                var membershipUpdated = created
                 var lastLogin: DatabaseValue?
                 var storedPasswordHash: String? = passwordHash
                 var activationCodeHash: String?
@@ -327,41 +349,47 @@ struct Seeder: Sendable {
                 var holderIndex: Int?
                 switch slot.status {
                 case .active:
+                    membershipUpdated = activated
+                    accountUpdated = activated  // activated, never logged in, unless below
                     if slot.hasSession {
-                        // Logged in within the last hour: the login wrote lastLoginAt and updatedAt.
+                        // Logged in within the last hour.
                         let sessionSlot = SeedTimestamps.sessionSlot(ofRegistration: index)
                         let login = timestamps.sessionCreated[sessionSlot]
                         lastLogin = login
-                        updated = login
+                        accountUpdated = login
                         holderIndex = batch.holders.count
-                        batch.holders.append(SessionHolder(registrationID: id, slot: sessionSlot))
+                        batch.holders.append(SessionHolder(accountID: id, slot: sessionSlot))
                     } else if SyntheticData.pick(index, .loggedIn, below: 3) != 0 {
                         let login = timestamps.days[slot.day / 2]
                         lastLogin = login
-                        updated = login
-                    } else {
-                        updated = timestamps.days[slot.day * 3 / 4]  // activated, never logged in
+                        accountUpdated = login
                     }
                 case .pendingActivation:
                     // Registered, activation code outstanding (random, never shown), no password yet.
                     storedPasswordHash = nil
-                    activationCodeHash = Secrets.sha256Hex(Secrets.newActivationCode())
+                    activationCodeHash = DaemonSecrets.sha256Hex(DaemonSecrets.newActivationCode())
                     activationExpiry = timestamps.activationExpiries[slot.day]
                 case .revoked:
-                    // Revocation clears the activation code and the sessions, keeps hash and line.
-                    updated = timestamps.days[slot.day / 2]
+                    // Activated once, then revoked: revocation clears the activation code and the
+                    // sessions, keeps the account's hash and the membership's line.
+                    accountUpdated = activated
+                    membershipUpdated = timestamps.days[slot.day / 2]
                 }
 
-                let arguments: [(any DatabaseValueConvertible)?] = [
-                    id, companyID, username,
-                    try SyntheticData.displayName(person),
-                    try SyntheticData.email(person, index: index, company: slot.company),
-                    slot.profile.rawValue, referent, line, slot.status.rawValue,
-                    storedPasswordHash, activationCodeHash, activationExpiry,
-                    0, nil,  // failedAttempts, lockedUntil
-                    created, updated, lastLogin,
+                let account: [(any DatabaseValueConvertible)?] = [
+                    id, username, displayName, email, fiscalCode, storedPasswordHash,
+                    0, nil, nil,  // failedAttempts, lastFailedAttemptAt, lockedUntil
+                    nil, false, nil,  // totpSecret, totpEnabled, totpLastStep
+                    created, accountUpdated, lastLogin,
                 ]
-                try insert.execute(arguments: StatementArguments(arguments))
+                try insertAccount.execute(arguments: StatementArguments(account))
+                let membership: [(any DatabaseValueConvertible)?] = [
+                    id, id, companyID, displayName, email, slot.profile.rawValue, referent, line, slot.status.rawValue,
+                    false, activationCodeHash, activationExpiry,  // invited, activationCodeHash, activationExpiresAt
+                    SearchText.key(username, displayName, email),
+                    created, membershipUpdated,
+                ]
+                try insertMembership.execute(arguments: StatementArguments(membership))
 
                 batch.profiles[slot.profile, default: 0] += 1
                 batch.statuses[slot.status, default: 0] += 1
@@ -392,7 +420,7 @@ struct Seeder: Sendable {
                                 writer: any DatabaseWriter) async throws -> ([Int: String], Double) {
         let kept = Set(keptIndices)
         let keepAll = options.tokensFile != nil
-        let sql = Self.insertSQL(SessionRecord.databaseTableName, Self.sessionColumns)
+        let sql = Self.insertSQL("session", Self.sessionColumns)
         // Every session was just used, as if its holder were active right now.
         let lastSeen = Date().databaseValue
         let (outcomes, seconds) = try await batches("sessions", total: holders.count, writer: writer) { (db: Database, range: Range<Int>) -> [Int: String] in
@@ -400,11 +428,12 @@ struct Seeder: Sendable {
             var keptTokens: [Int: String] = [:]
             for index in range {
                 let holder = holders[index]
-                let token = Secrets.newSessionToken()
-                guard Secrets.looksLikeSessionToken(token) else { throw SeedError("Secrets.newSessionToken() made a malformed token") }
+                let token = DaemonSecrets.newSessionToken()
+                guard DaemonSecrets.looksLikeSessionToken(token) else { throw SeedError("DaemonSecrets.newSessionToken() made a malformed token") }
                 let arguments: [(any DatabaseValueConvertible)?] = [
-                    ProfileStore.newPublicID(), holder.registrationID, Secrets.sha256Hex(token),
+                    Self.newID(), holder.accountID, DaemonSecrets.sha256Hex(token),
                     timestamps.sessionCreated[holder.slot], timestamps.sessionExpires[holder.slot], lastSeen,
+                    nil, nil, nil, nil,  // selectedCompanyId (one company each), clientAddress, userAgent, requiredAction
                 ]
                 try insert.execute(arguments: StatementArguments(arguments))
                 if keepAll || kept.contains(index) { keptTokens[index] = token }
@@ -425,44 +454,66 @@ struct Seeder: Sendable {
 
     // MARK: Checks
 
-    /// Reads the result back through the store's own API, as the daemon will: the counts, and
-    /// that the sample can log in and is allowed ``samplePermission`` on its line.
-    private func verify(store: ProfileStore, plan: SeedPlan, sample: SeedResult.Sample, passwordHash: String) async throws {
-        let counts = try await store.counts()
-        guard counts.companies == plan.companies, counts.registrations == plan.registrations,
-              counts.activeRegistrations == plan.activeRegistrations, counts.sessions == plan.sessions
-        else {
-            throw SeedError("the database holds \(counts.companies) companies, \(counts.registrations) registrations "
-                            + "(\(counts.activeRegistrations) active) and \(counts.sessions) sessions; expected \(plan.companies), "
-                            + "\(plan.registrations) (\(plan.activeRegistrations)) and \(plan.sessions)")
-        }
-        let now = Date()
-        guard let registration = try await store.registration(username: try Username(sample.username)),
-              registration.id == sample.registrationId, registration.status == .active, !registration.isLocked(at: now),
-              registration.passwordHash == passwordHash
-        else { throw SeedError("the sample registration \(sample.username) cannot log in") }
-        guard let company = try await store.company(id: registration.companyId),
-              company.lines.contains(where: { $0.msisdn == sample.line })
-        else { throw SeedError("the sample line \(sample.line) is not a line of the sample's company") }
-        let line = try MSISDN(sample.line)
-        let kinds = try await store.lineKinds(companyID: registration.companyId)
-        let decision = AuthorizationDecision.decide(permission: Self.samplePermission, profile: registration.profile,
-                                                    ownLine: registration.line, line: line.value, companyLineKind: kinds[line.value])
-        guard decision.allowed else {
-            throw SeedError("\(Self.samplePermission) on \(sample.line) is refused to the sample: \(decision.reason)")
-        }
-        if let token = sample.token {
-            guard let session = try await store.session(tokenHash: Secrets.sha256Hex(token)),
-                  session.registrationId == registration.id, session.expiresAt > now
-            else { throw SeedError("the sample session is not live") }
-        } else if plan.sessions > 0 {
-            throw SeedError("no token was kept for the sample")
-        }
-        if let token = sample.adminToken {
-            guard let session = try await store.session(tokenHash: Secrets.sha256Hex(token)), session.expiresAt > now,
-                  let admin = try await store.registration(id: session.registrationId), admin.id == sample.adminRegistrationId,
-                  admin.status == .active, PermissionTable.grant(Self.adminPermission, to: admin.profile) != .denied
-            else { throw SeedError("the sample admin session is not live or does not hold \(Self.adminPermission)") }
+    /// Reads the result back as the daemon's store reads it (the same joins over account,
+    /// membership, company, line and session): the counts, and that the sample can log in
+    /// (active, unlocked, its password verifies against the stored hash) and is allowed
+    /// ``samplePermission`` on its line, and that the kept sessions are live.
+    private func verify(database: any DatabaseReader, plan: SeedPlan, sample: SeedResult.Sample, passwordHash: String) async throws {
+        let password = PasswordPolicy.normalized(options.password)
+        try await database.read { (db: Database) -> Void in
+            let companies = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM company") ?? 0
+            let registrations = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership") ?? 0
+            let active = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE status = 'active'") ?? 0
+            let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? 0
+            guard companies == plan.companies, registrations == plan.registrations, active == plan.activeRegistrations,
+                  sessions == plan.sessions
+            else {
+                throw SeedError("the database holds \(companies) companies, \(registrations) registrations "
+                                + "(\(active) active) and \(sessions) sessions; expected \(plan.companies), "
+                                + "\(plan.registrations) (\(plan.activeRegistrations)) and \(plan.sessions)")
+            }
+            let now = Date()
+            let username = try Username(sample.username).value
+            guard let registration = try Row.fetchOne(db, sql: """
+                    SELECT m.id, m.accountId, m.companyId, m.profile, m.line, m.status, a.passwordHash, a.lockedUntil
+                    FROM membership m JOIN account a ON a.id = m.accountId WHERE a.username = ?
+                    """, arguments: [username]),
+                  registration["id"] as String? == sample.registrationId, registration["status"] as String? == RegistrationStatus.active.rawValue,
+                  (registration["lockedUntil"] as Date?).map({ $0 <= now }) ?? true,
+                  let storedHash = registration["passwordHash"] as String?, storedHash == passwordHash,
+                  Argon2.verify(password, encoded: storedHash),
+                  let profile = Profile(rawValue: registration["profile"] as String? ?? "")
+            else { throw SeedError("the sample registration \(sample.username) cannot log in") }
+            let accountID: String = registration["accountId"]
+            let companyID: String = registration["companyId"]
+            let line = try MSISDN(sample.line)
+            guard let kindText = try String.fetchOne(db, sql: "SELECT kind FROM line WHERE msisdn = ? AND companyId = ?",
+                                                     arguments: [line.value, companyID]),
+                  let kind = LineKind(rawValue: kindText)
+            else { throw SeedError("the sample line \(sample.line) is not a line of the sample's company") }
+            let decision = AuthorizationDecision.decide(permission: Self.samplePermission, profile: profile,
+                                                        ownLine: registration["line"], line: line.value, companyLineKind: kind)
+            guard decision.allowed else {
+                throw SeedError("\(Self.samplePermission) on \(sample.line) is refused to the sample: \(decision.reason)")
+            }
+            if let token = sample.token {
+                guard let session = try Row.fetchOne(db, sql: "SELECT accountId, expiresAt FROM session WHERE tokenHash = ?",
+                                                     arguments: [DaemonSecrets.sha256Hex(token)]),
+                      session["accountId"] as String? == accountID, let expires = session["expiresAt"] as Date?, expires > now
+                else { throw SeedError("the sample session is not live") }
+            } else if plan.sessions > 0 {
+                throw SeedError("no token was kept for the sample")
+            }
+            if let token = sample.adminToken {
+                guard let admin = try Row.fetchOne(db, sql: """
+                        SELECT m.id, m.profile, s.expiresAt FROM session s JOIN membership m ON m.accountId = s.accountId
+                        WHERE s.tokenHash = ? AND m.status = 'active'
+                        """, arguments: [DaemonSecrets.sha256Hex(token)]),
+                      let expires = admin["expiresAt"] as Date?, expires > now, admin["id"] as String? == sample.adminRegistrationId,
+                      let adminProfile = Profile(rawValue: admin["profile"] as String? ?? ""),
+                      PermissionTable.grant(Self.adminPermission, to: adminProfile) != .denied
+                else { throw SeedError("the sample admin session is not live or does not hold \(Self.adminPermission)") }
+            }
         }
     }
 

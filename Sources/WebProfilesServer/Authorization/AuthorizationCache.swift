@@ -141,9 +141,13 @@ final class AuthorizationCache: Sendable {
 
     /// Caches a session read from the database (or just written by a login), unless a change
     /// touched it since the ticket was taken.
-    func finishSessionLoad(_ ticket: GuardedCache<String, CachedSession>.Ticket, _ record: SessionRecord?) {
+    /// Returns whether the load is still current (see ``GuardedCache/finishLoad(_:with:)``).
+    @discardableResult
+    func finishSessionLoad(_ ticket: GuardedCache<String, CachedSession>.Ticket, _ record: SessionRecord?) -> Bool {
         state.withLock { state in
-            if state.sessions.finishLoad(ticket, with: record.map(CachedSession.init)), let record { state.indexSession(record.tokenHash) }
+            let fresh = state.sessions.finishLoad(ticket, with: record.map(CachedSession.init))
+            if fresh, let record { state.indexSession(record.tokenHash) }
+            return fresh
         }
     }
 
@@ -183,9 +187,13 @@ final class AuthorizationCache: Sendable {
         state.withLock { $0.accounts.beginLoad(accountID) }
     }
 
-    func finishAccountLoad(_ ticket: GuardedCache<String, CachedAccount>.Ticket, _ account: CachedAccount?) {
+    /// Returns whether the load is still current.
+    @discardableResult
+    func finishAccountLoad(_ ticket: GuardedCache<String, CachedAccount>.Ticket, _ account: CachedAccount?) -> Bool {
         state.withLock { state in
-            if state.accounts.finishLoad(ticket, with: account), let account { state.indexAccount(account.accountID) }
+            let fresh = state.accounts.finishLoad(ticket, with: account)
+            if fresh, let account { state.indexAccount(account.accountID) }
+            return fresh
         }
     }
 
@@ -197,7 +205,9 @@ final class AuthorizationCache: Sendable {
         state.withLock { $0.companyLines.beginLoad(companyID) }
     }
 
-    func finishLinesLoad(_ ticket: GuardedCache<String, [String: LineKind]>.Ticket, _ lines: [String: LineKind]?) {
-        state.withLock { _ = $0.companyLines.finishLoad(ticket, with: lines) }
+    /// Returns whether the load is still current.
+    @discardableResult
+    func finishLinesLoad(_ ticket: GuardedCache<String, [String: LineKind]>.Ticket, _ lines: [String: LineKind]?) -> Bool {
+        state.withLock { $0.companyLines.finishLoad(ticket, with: lines) }
     }
 }

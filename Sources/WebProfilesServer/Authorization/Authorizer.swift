@@ -73,24 +73,27 @@ package final class Authorizer: Sendable {
     func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
         let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
-        let trusted = store.backend.cacheIsTrustworthy
-        var use = trusted ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
+        var use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
         switch use {
         case .live:
             break
         case .unknown, .expired:
             // Unknown, or idle in memory while another daemon may have used it since.
-            let ticket = trusted ? cache.beginSessionLoad(tokenHash) : nil
-            let record: SessionRecord?
-            do {
-                record = try await store.session(tokenHash: tokenHash)
-            } catch {
-                if let ticket { cache.finishSessionLoad(ticket, nil) }
-                throw error
+            let record: SessionRecord? = try await freshRead {
+                let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginSessionLoad(tokenHash) : nil
+                let record: SessionRecord?
+                do {
+                    record = try await self.store.session(tokenHash: tokenHash)
+                } catch {
+                    if let ticket { self.cache.finishSessionLoad(ticket, nil) }
+                    throw error
+                }
+                let current = ticket.map { self.cache.finishSessionLoad($0, record) } ?? true
+                return (record, current)
             }
-            if let ticket { cache.finishSessionLoad(ticket, record) }
             guard let record, lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) else { return nil }
-            use = trusted ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
+            // Trust is asked again: the read may have outlasted the lease.
+            use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
             if case .live = use {} else {
                 // Not cached (memory bypassed, or raced with a change): judge the record just read.
                 var session = AuthorizationCache.CachedSession(record)
@@ -99,26 +102,52 @@ package final class Authorizer: Sendable {
                 use = .live(session)
             }
         }
-        guard case .live(let session) = use, let account = try await account(session.accountID, useCache: trusted), !account.principals.isEmpty else { return nil }
+        guard case .live(let session) = use, let account = try await account(session.accountID, useCache: store.backend.cacheIsTrustworthy),
+              !account.principals.isEmpty else { return nil }
         return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
     }
 
     /// The facts of an account: cached, loaded on a miss (and cached when `useCache`).
     func account(_ accountID: String, useCache: Bool = true) async throws -> CachedAccount? {
-        if useCache, let cached = cache.account(accountID) { return cached }
-        let ticket = useCache ? cache.beginAccountLoad(accountID) : nil
-        let loaded: CachedAccount?
-        do {
-            loaded = try await store.activeRegistrations(accountID: accountID).map { account, registrations in
-                CachedAccount(accountID: account.id, username: account.username,
-                              principals: registrations.map { CachedPrincipal($0.0, companyName: $0.companyName) })
+        if useCache, store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) { return cached }
+        return try await freshRead {
+            let ticket = useCache && self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
+            let loaded: CachedAccount?
+            do {
+                loaded = try await self.store.activeRegistrations(accountID: accountID).map { account, registrations in
+                    CachedAccount(accountID: account.id, username: account.username,
+                                  principals: registrations.map { CachedPrincipal($0.0, companyName: $0.companyName) })
+                }
+            } catch {
+                if let ticket { self.cache.finishAccountLoad(ticket, nil) }
+                throw error
             }
-        } catch {
-            if let ticket { cache.finishAccountLoad(ticket, nil) }
-            throw error
+            let current = ticket.map { self.cache.finishAccountLoad($0, loaded) } ?? true
+            return (loaded, current)
         }
-        if let ticket { cache.finishAccountLoad(ticket, loaded) }
-        return loaded
+    }
+
+    /// How many times an authorization read runs before UNAVAILABLE when it keeps coming back
+    /// too old or overtaken by a change.
+    static let freshReadAttempts = 3
+
+    /// A database read an authorization answer rests on. On a shared database it must be as
+    /// fresh as memory would have to be: a read that returns later than the backend's
+    /// ``StorageBackend/freshnessBound`` after it started (a slow or paused database: its
+    /// snapshot may miss a change committed meanwhile), or that a change to what it read
+    /// overtook (`current` false: the cache heard of a change while it ran), runs again; after
+    /// ``freshReadAttempts`` tries, UNAVAILABLE. For a database this daemon alone writes, the
+    /// read runs once (its changes are this daemon's own, ordered with the call).
+    private func freshRead<T: Sendable>(_ read: () async throws -> (value: T, current: Bool)) async throws -> T {
+        guard let bound = store.backend.freshnessBound else { return try await read().value }
+        let boundNanoseconds = UInt64(bound.components.seconds) * 1_000_000_000 + UInt64(bound.components.attoseconds / 1_000_000_000)
+        for _ in 0..<Self.freshReadAttempts {
+            let started = ChangeLease.now
+            let (value, current) = try await read()
+            let finished = ChangeLease.now
+            if current && finished >= started && finished - started <= boundNanoseconds { return value }
+        }
+        throw StoreError(.unavailable, "the database answers too slowly, or this session keeps changing, to be sure of it; try again")
     }
 
     // MARK: Session/Authorize
@@ -179,16 +208,17 @@ package final class Authorizer: Sendable {
 
     /// The kinds of a company's lines, cached.
     func lineKinds(companyID: String) async throws -> [String: LineKind] {
-        guard store.backend.cacheIsTrustworthy else { return try await store.lineKinds(companyID: companyID) }
-        if let cached = cache.lines(companyID: companyID) { return cached }
-        let ticket = cache.beginLinesLoad(companyID)
-        do {
-            let lines = try await store.lineKinds(companyID: companyID)
-            cache.finishLinesLoad(ticket, lines)
-            return lines
-        } catch {
-            cache.finishLinesLoad(ticket, nil)
-            throw error
+        if store.backend.cacheIsTrustworthy, let cached = cache.lines(companyID: companyID) { return cached }
+        return try await freshRead {
+            let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginLinesLoad(companyID) : nil
+            do {
+                let lines = try await self.store.lineKinds(companyID: companyID)
+                let current = ticket.map { self.cache.finishLinesLoad($0, lines) } ?? true
+                return (lines, current)
+            } catch {
+                if let ticket { self.cache.finishLinesLoad(ticket, nil) }
+                throw error
+            }
         }
     }
 }

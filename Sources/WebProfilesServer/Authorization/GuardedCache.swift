@@ -32,15 +32,16 @@ struct GuardedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Ends a load: caches `value` unless the key was invalidated since the ticket was taken.
-    /// Returns whether it was cached.
+    /// Returns whether the load is still current (no invalidation of the key overtook it): a
+    /// current nil is not cached, but is a fresh answer all the same.
     @discardableResult
     mutating func finishLoad(_ ticket: Ticket, with value: Value?) -> Bool {
         guard var entry = loads[ticket.key] else { return false }
         let fresh = entry.invalidations == ticket.invalidations
         entry.pending -= 1
         loads[ticket.key] = entry.pending == 0 ? nil : entry
-        guard fresh, let value else { return false }
-        values[ticket.key] = value
+        guard fresh else { return false }
+        if let value { values[ticket.key] = value }
         return true
     }
 

@@ -28,6 +28,12 @@ package protocol StorageBackend: Sendable {
     /// Whether other daemons write the same database.
     var isShared: Bool { get }
 
+    /// For a shared database: how old a read's snapshot may be when its answer is used for an
+    /// authorization (the lease's duration), so that a slow or paused database cannot make a
+    /// daemon honour what another revoked longer ago than memory could. nil: no bound (this
+    /// daemon hears its own commits).
+    var freshnessBound: Duration? { get }
+
     /// The backend's background work until cancelled: for a shared database, hearing the
     /// changes other daemons commit and publishing them to `changes`.
     func run(changes: ChangeFeed) async throws
@@ -40,6 +46,8 @@ extension StorageBackend {
     package var cacheIsTrustworthy: Bool { true }
 
     package var isShared: Bool { false }
+
+    package var freshnessBound: Duration? { nil }
 
     package func maintain(now: Date) async throws {}
 

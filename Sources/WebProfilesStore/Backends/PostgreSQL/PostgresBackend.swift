@@ -65,7 +65,7 @@ package final class PostgresBackend: StorageBackend {
         self.logger = logger
         self.eventLoops = eventLoops
         self.lease = ChangeLease(duration: leaseDuration)
-        self.hostID = String(UUID().uuidString.prefix(8)).lowercased()
+        self.hostID = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         var configuration: PostgresConnection.Configuration
         switch uri.endpoint {
         case .socketDirectory:
@@ -80,6 +80,12 @@ package final class PostgresBackend: StorageBackend {
         configuration.options.additionalStartupParameters = [
             ("application_name", uri.applicationName ?? "webprofiled"),
             ("statement_timeout", "8000"),
+            // A dead TCP peer (a partition) is noticed in seconds, not after the kernel's two
+            // hours, so that a lock its session held is released by the server.
+            ("tcp_keepalives_idle", "5"),
+            ("tcp_keepalives_interval", "2"),
+            ("tcp_keepalives_count", "3"),
+            ("tcp_user_timeout", "10000"),
             ("idle_in_transaction_session_timeout", "30000"),
         ]
         self.configuration = configuration
@@ -112,6 +118,8 @@ package final class PostgresBackend: StorageBackend {
     package var cacheIsTrustworthy: Bool { lease.isFresh }
 
     package var isShared: Bool { true }
+
+    package var freshnessBound: Duration? { lease.duration }
 
     package func read<T: Sendable>(_ body: @escaping @Sendable (any StoreTransaction) throws -> T) async throws -> T {
         try await onPoolThread { try self.transaction(readOnly: true, body) }
@@ -159,25 +167,40 @@ package final class PostgresBackend: StorageBackend {
             while true {
                 let connection = try acquire()
                 let tx = PostgresTransaction(connection: connection, logger: logger)
+                // A write that conflicted runs again holding the retry lock: retries queue behind
+                // one another (on every daemon) instead of colliding again, so a hot row's writers
+                // take turns rather than starve. Taken before BEGIN, so the snapshot follows it.
+                let serialized = attempt > 1
+                var reusable = true
+                let outcome: Result<T, any Error>
                 do {
+                    if serialized { try tx.run("SELECT pg_advisory_lock(\(PostgresSchema.retryLock))") }
                     try tx.run(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE")
-                    let value = try body(tx)
-                    try tx.commit()
-                    release(connection)
-                    health.succeeded(write: !readOnly)
-                    return value
-                } catch {
-                    guard !Self.isConnectionFailure(error) else {
-                        discard(connection)
+                    do {
+                        let value = try body(tx)
+                        try tx.commit()
+                        outcome = .success(value)
+                    } catch {
+                        // Aborted, or refused by its body: end the transaction, keep the connection.
+                        if !Self.isConnectionFailure(error) {
+                            do { try tx.run("ROLLBACK") } catch { reusable = false }
+                        }
                         throw error
                     }
-                    // The transaction is aborted (or its body refused): end it, keep the connection.
-                    do {
-                        try tx.run("ROLLBACK")
-                        release(connection)
-                    } catch {
-                        discard(connection)
-                    }
+                } catch {
+                    outcome = .failure(error)
+                    if Self.isConnectionFailure(error) { reusable = false }
+                }
+                if serialized && reusable {
+                    do { try tx.run("SELECT pg_advisory_unlock(\(PostgresSchema.retryLock))") } catch { reusable = false }
+                }
+                // A connection in doubt is closed (which also releases a lock it held).
+                if reusable { release(connection) } else { discard(connection) }
+                switch outcome {
+                case .success(let value):
+                    health.succeeded(write: !readOnly)
+                    return value
+                case .failure(let error):
                     guard Self.isConflict(error) else { throw error }
                     guard attempt < Self.maxAttempts else {
                         throw StoreError(.unavailable, "the database refused the change \(attempt) times for conflicts with concurrent ones; try again")
@@ -332,8 +355,13 @@ package final class PostgresBackend: StorageBackend {
         } else if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             switch state {
             case "XX001", "XX002": storeError = StoreError(.dataLoss, "the database reports corrupt data (\(state))")
-            case "53100", "53200", "53300": storeError = StoreError(.unavailable, "the database is out of resources (\(state))")
             case "57014": storeError = StoreError(.unavailable, "the database took too long to answer")
+            case _ where state.hasPrefix("53"): storeError = StoreError(.unavailable, "the database is out of resources (\(state))")
+            // Connection, operator intervention, system errors, authentication; a read-only or
+            // standby server (a failover under way), a lock not granted, a lost commit.
+            case _ where ["08", "57", "58", "28"].contains(String(state.prefix(2))),
+                 "25006", "0A000", "55P03", "40003":
+                storeError = StoreError(.unavailable, "the database cannot serve the change now (\(state): \(Self.describe(error)))")
             default:
                 logger.error("unexpected database error", metadata: ["sqlstate": "\(state)", "message": "\(error.serverInfo?[.message] ?? "")"])
                 return StoreError(.internal, "unexpected database error \(state)")
@@ -359,7 +387,10 @@ package final class PostgresBackend: StorageBackend {
     /// ``PostgresTransaction/answerTimeout``, as a stopped server never answers the startup.
     func makeListeningConnection() async throws -> PostgresConnection {
         var configuration = self.configuration
-        configuration.options.additionalStartupParameters = [("application_name", (uri.applicationName ?? "webprofiled") + " listener")]
+        // The same settings, named as the listener (statement_timeout does not touch LISTEN).
+        configuration.options.additionalStartupParameters = configuration.options.additionalStartupParameters.map { name, value in
+            name == "application_name" ? (name, (uri.applicationName ?? "webprofiled") + " listener") : (name, value)
+        }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
         let loop = eventLoops.any()
         let logger = self.logger

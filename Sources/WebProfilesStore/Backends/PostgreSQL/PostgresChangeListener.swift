@@ -26,6 +26,8 @@ final class PostgresChangeListener: Sendable {
 
     /// The xmin of the last echoed heartbeat (where a catch-up starts), across reconnections.
     private let resumeFrom = Mutex<String?>(nil)
+    /// Listening connections opened so far (each heartbeat names its connection).
+    private let connections = Atomic<UInt64>(0)
 
     init(backend: PostgresBackend, feed: ChangeFeed) {
         self.backend = backend
@@ -63,7 +65,9 @@ final class PostgresChangeListener: Sendable {
             group.addTask {
                 while true {
                     try await Task.sleep(for: .milliseconds(250))
-                    if ChangeLease.now &- progress.lastProgress > self.stallTimeout {
+                    let last = progress.lastProgress
+                    let now = ChangeLease.now
+                    if now > last && now - last > self.stallTimeout {
                         progress.closeConnection()
                         throw ListenerStalled()
                     }
@@ -77,10 +81,13 @@ final class PostgresChangeListener: Sendable {
     }
 
     private func session(_ progress: ListenerProgress) async throws {
+        // Heartbeats name this daemon and this connection: a late echo of an earlier
+        // connection's heartbeat proves nothing about this one.
+        let tag = "\(backend.hostID)-\(connections.wrappingAdd(1, ordering: .relaxed).newValue)"
         let connection = try await backend.makeListeningConnection()
         guard progress.adopt(connection) else { throw ListenerStalled() }
         try await connection.listen(on: PostgresSchema.channel) { notifications in
-            try await catchUp(connection)
+            try await catchUp(connection, progress: progress)
             progress.advance()
             let pending = PendingHeartbeats()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -91,7 +98,7 @@ final class PostgresChangeListener: Sendable {
                         let sentAt = ChangeLease.now
                         let number = sequence
                         pending.sent(number, at: sentAt)
-                        let payload = "h:\(self.backend.hostID):\(number):"
+                        let payload = "h:\(tag):\(number):"
                         try await connection.query(
                             "SELECT pg_notify(\(PostgresSchema.channel), \(payload) || pg_snapshot_xmin(pg_current_snapshot())::text)", logger: self.logger)
                         try await Task.sleep(for: self.heartbeatInterval)
@@ -99,7 +106,7 @@ final class PostgresChangeListener: Sendable {
                 }
                 group.addTask {
                     for try await notification in notifications {
-                        self.handle(notification.payload, pending: pending, progress: progress)
+                        self.handle(notification.payload, tag: tag, pending: pending, progress: progress)
                     }
                     throw ListenerEnded()
                 }
@@ -109,10 +116,10 @@ final class PostgresChangeListener: Sendable {
         }
     }
 
-    private func handle(_ payload: String, pending: PendingHeartbeats, progress: ListenerProgress) {
+    private func handle(_ payload: String, tag: String, pending: PendingHeartbeats, progress: ListenerProgress) {
         if payload.hasPrefix("h:") {
             let parts = payload.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
-            guard parts.count == 4, parts[1] == backend.hostID, let number = UInt64(parts[2]) else { return }
+            guard parts.count == 4, parts[1] == tag, let number = UInt64(parts[2]) else { return }
             let sentAt = pending.echoed(number)
             resumeFrom.withLock { $0 = String(parts[3]) }
             if let sentAt {
@@ -124,31 +131,35 @@ final class PostgresChangeListener: Sendable {
         if let change = StoreChange(logText: payload) { feed.publish([change]) }
     }
 
+    /// The most distinct changes a catch-up replays; beyond, every cache is flushed instead.
+    static let catchUpLimit = 100_000
+
     /// Replays what was committed since the last echoed heartbeat (nothing on the first
     /// connection: nothing is cached yet), or flushes everything when the log's purge has gone
-    /// past it.
-    private func catchUp(_ connection: PostgresConnection) async throws {
-        guard let xmin = resumeFrom.withLock({ $0 }) else {
+    /// past it or there is too much to replay. The log is read before the horizon, so that a
+    /// purge committing in between is seen (and flushes) rather than silently losing rows.
+    private func catchUp(_ connection: PostgresConnection, progress: ListenerProgress) async throws {
+        guard let xmin = resumeFrom.withLock({ $0 }), UInt64(xmin) != nil else {
             feed.publish([.all])
             return
         }
-        guard UInt64(xmin) != nil else {
-            feed.publish([.all])
-            return
+        var changes: [StoreChange] = []
+        var rows = 0
+        for try await text in try await connection.query(
+            "SELECT DISTINCT change FROM changeLog WHERE xid >= \(xmin)::xid8 LIMIT \(Self.catchUpLimit + 1)", logger: logger).decode(String.self) {
+            rows += 1
+            if rows % 1000 == 0 { progress.advance() }
+            if let change = StoreChange(logText: text) { changes.append(change) }
         }
         var purgedPast = false
         for try await (purged) in try await connection.query(
             "SELECT (purgedThrough >= \(xmin)::xid8) AS purged FROM changeLogHorizon WHERE id = 1", logger: logger).decode(Bool.self) {
             purgedPast = purged
         }
-        if purgedPast {
-            logger.notice("change log no longer reaches back to the last heartbeat; caches flushed")
+        if purgedPast || rows > Self.catchUpLimit {
+            logger.notice("change log no longer reaches back to the last heartbeat, or holds too much to replay; caches flushed")
             feed.publish([.all])
             return
-        }
-        var changes: [StoreChange] = []
-        for try await text in try await connection.query("SELECT change FROM changeLog WHERE xid >= \(xmin)::xid8 ORDER BY id", logger: logger).decode(String.self) {
-            if let change = StoreChange(logText: text) { changes.append(change) }
         }
         if !changes.isEmpty {
             logger.info("caught up after a reconnection", metadata: ["changes": "\(changes.count)"])

@@ -14,6 +14,8 @@ package enum PostgresSchema {
 
     /// The advisory lock migrations hold, so that daemons starting together migrate once.
     static let migrationLock: Int64 = 0x7765_6270_726f_6631 // "webprof1"
+    /// The advisory lock a write holds while it runs again after a conflict (one at a time).
+    static let retryLock: Int64 = 0x7765_6270_726f_6632 // "webprof2"
 
     /// The statements of a migration, split at the semicolons outside quotes and `$$` bodies;
     /// `--` comments (outside quotes) are dropped, so an apostrophe in a comment is only text.
@@ -237,8 +239,9 @@ package enum PostgresSchema {
 
         CREATE FUNCTION webprofiled_line_changed() RETURNS TRIGGER AS $$
         BEGIN
-            IF TG_OP = 'DELETE' THEN PERFORM webprofiled_record_change('c:' || OLD.companyId); RETURN OLD; END IF;
-            PERFORM webprofiled_record_change('c:' || NEW.companyId);
+            IF TG_OP <> 'INSERT' THEN PERFORM webprofiled_record_change('c:' || OLD.companyId); END IF;
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            IF TG_OP = 'INSERT' OR NEW.companyId <> OLD.companyId THEN PERFORM webprofiled_record_change('c:' || NEW.companyId); END IF;
             RETURN NEW;
         END;
         $$ LANGUAGE plpgsql;

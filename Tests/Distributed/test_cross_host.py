@@ -36,15 +36,22 @@ def warm(observers, token, permission, line=None):
             assert allowed, f"not allowed before the change ({status})"
 
 
-def until_refused(observers, token, permission, line=None, limit_s=5.0):
-    """The wall-clock time of each observer's first refusal."""
+def until_refused(observers, token, permission, line=None, limit_s=5.0, last_allowed=None):
+    """The wall-clock time of each observer's first refusal; `last_allowed`, when given, gets the
+    time each observer's last allowing answer arrived (0 if none did after the call began)."""
     seen = [None] * len(observers)
+    allowed_at = [0.0] * len(observers)
     started = time.monotonic()
     while None in seen:
         for i, observer in enumerate(observers):
-            if seen[i] is None and not observer.allowed(token, permission, line)[0]:
-                seen[i] = time.time()
+            if seen[i] is None:
+                if observer.allowed(token, permission, line)[0]:
+                    allowed_at[i] = time.time()
+                else:
+                    seen[i] = time.time()
         assert time.monotonic() - started < limit_s, "a change was still honoured after 5 s"
+    if last_allowed is not None:
+        last_allowed += allowed_at
     return seen
 
 

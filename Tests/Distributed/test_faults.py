@@ -56,6 +56,7 @@ def test_a_stalled_or_dropped_listener_never_outlives_the_bound(faults_cluster):
     company = Company(a, 1, lines=())
     observer = Observer(b)
     stalled, dropped = [], []
+    honoured = {"stop": [], "terminate": []}
     for trial in range(TRIALS):
         for fault, samples in (("stop", stalled), ("terminate", dropped)):
             username = f"{fault}{trial}"
@@ -70,10 +71,12 @@ def test_a_stalled_or_dropped_listener_never_outlives_the_bound(faults_cluster):
             try:
                 before = cluster.last_change_id()
                 ok(company.as_rep(PROFILES + "RevokeCredentials", {"registrationId": registration}))
-                refused = until_refused([observer], token, "users.view")
+                last_allowed = []
+                refused = until_refused([observer], token, "users.view", last_allowed=last_allowed)
                 account = cluster.sql(f"SELECT accountId FROM membership WHERE id = '{registration}'")[0][0]
                 committed = cluster.commit_time("a:" + account, before)
                 samples += [(at - committed) * 1000 for at in refused]
+                honoured[fault] += [max(0.0, (at - committed) * 1000) for at in last_allowed]
             finally:
                 if fault == "stop":
                     os.kill(pid, signal.SIGCONT)
@@ -81,9 +84,14 @@ def test_a_stalled_or_dropped_listener_never_outlives_the_bound(faults_cluster):
     wait_for(lambda: cluster.listener_pid(b) is not None, 10, "B listens again")
     warm([observer], company.rep_token, "users.view")
     latency_figure("listener's backend stopped (SIGSTOP), then a revocation: commit to refusal on B", stalled)
+    latency_figure("same: commit to B's last allowing answer", honoured["stop"])
     latency_figure("listener's backend terminated (pg_terminate_backend), then a revocation: commit to refusal on B", dropped)
-    assert max(stalled) <= BOUND_MS
-    assert max(dropped) <= BOUND_MS
+    latency_figure("same: commit to B's last allowing answer", honoured["terminate"])
+    # The bound is on honouring: no allowing answer later than it after the commit. (The first
+    # refusal comes one database read after the lease ran out, so it may follow the bound by
+    # that read.)
+    assert max(honoured["stop"]) <= BOUND_MS
+    assert max(honoured["terminate"]) <= BOUND_MS
 
 
 def authorize_during(daemon, token, seconds, timeout_millis=300):

@@ -188,6 +188,8 @@ struct ServerConnectionHandlerTests {
         try await h.request(3, "Test/Wait")
         let refused = try #require(try await h.next())
         #expect(refused.streamID == 3 && refused.status == .resourceExhausted)
+        // Both calls must be at the gate before it opens (it lets through those waiting).
+        try await h.waitUntil { h.dispatcher.waitingCount == 2 }
         h.dispatcher.openGate()
         var answered: Set<UInt32> = []
         for _ in 0..<2 { answered.insert(try await h.waitForFrame().streamID) }

@@ -55,12 +55,17 @@ def until_refused(observers, token, permission, line=None, limit_s=5.0, last_all
     return seen
 
 
-def measure(cluster, observers, token, permission, write, change, line=None):
-    """Milliseconds from the commit of `write` (which must log `change`) to each refusal."""
+def measure(cluster, observers, token, permission, write, change, line=None, honoured=None):
+    """Milliseconds from the commit of `write` (which must log `change`) to each refusal;
+    `honoured`, when given, gets the milliseconds from the commit to each observer's last
+    allowing answer (0 when none came after it)."""
     before = cluster.last_change_id()
     write()
-    refused = until_refused(observers, token, permission, line)
+    last_allowed = []
+    refused = until_refused(observers, token, permission, line, last_allowed=last_allowed)
     committed = cluster.commit_time(change, before)
+    if honoured is not None:
+        honoured += [max(0.0, (at - committed) * 1000) for at in last_allowed]
     return [(at - committed) * 1000 for at in refused]
 
 
@@ -69,6 +74,7 @@ def test_revocation_narrowing_logout_and_line_removal_reach_every_daemon(cluster
     observers = [Observer(b), Observer(c)]
     company = Company(a, 1, lines=[f"+39333{7000000 + i:07d}" for i in range(TRIALS)])
     samples = {"revocation": [], "narrowing": [], "logout": [], "line removal": []}
+    honoured = {kind: [] for kind in samples}
 
     def account_of(registration_id):
         return "a:" + cluster.sql(f"SELECT accountId FROM membership WHERE id = '{registration_id}'")[0][0]
@@ -79,32 +85,38 @@ def test_revocation_narrowing_logout_and_line_removal_reach_every_daemon(cluster
         token = company.login(f"rev{trial}")
         warm(observers, token, "users.view")
         samples["revocation"] += measure(cluster, observers, token, "users.view", lambda: ok(company.as_rep(
-            PROFILES + "RevokeCredentials", {"registrationId": registration})), account_of(registration))
+            PROFILES + "RevokeCredentials", {"registrationId": registration})), account_of(registration),
+            honoured=honoured["revocation"])
 
         # Narrowing: Admin Full to Admin Light, who may not manage users.
         registration = company.register(f"nar{trial}", "adminFull")["registration"]["registrationId"]
         token = company.login(f"nar{trial}")
         warm(observers, token, "users.manage")
         samples["narrowing"] += measure(cluster, observers, token, "users.manage", lambda: ok(company.as_rep(
-            PROFILES + "ChangeProfile", {"registrationId": registration, "profile": "adminLight"})), account_of(registration))
+            PROFILES + "ChangeProfile", {"registrationId": registration, "profile": "adminLight"})), account_of(registration),
+            honoured=honoured["narrowing"])
 
         # Logout on A of a session the others have cached.
         token = company.login(f"nar{trial}")
         warm(observers, token, "company.view")
         token_hash = cluster.sql("SELECT tokenHash FROM session ORDER BY createdAt DESC LIMIT 1")[0][0]
         samples["logout"] += measure(cluster, observers, token, "company.view",
-                                     lambda: ok(a.call(SESSION + "Logout", {}, metadata=bearer(token))), "s:" + token_hash)
+                                     lambda: ok(a.call(SESSION + "Logout", {}, metadata=bearer(token))), "s:" + token_hash,
+                                     honoured=honoured["logout"])
 
         # Line removal by the desk on A: an Admin Light's line permission on it ends.
         line = f"+39333{7000000 + trial:07d}"
         warm(observers, token := company.login(f"nar{trial}"), "line.manage", line)
         samples["line removal"] += measure(cluster, observers, token, "line.manage", lambda: ok(a.call(
             OPERATOR + "RemoveLine", {"companyId": company.company_id, "msisdn": line}, "operator")),
-            "c:" + company.company_id, line)
+            "c:" + company.company_id, line, honoured=honoured["line removal"])
 
     for kind, values in samples.items():
         latency_figure(f"cross-host {kind}: commit to refusal on B and C", values)
-    for kind, values in samples.items():
+        latency_figure(f"cross-host {kind}: commit to the last allowing answer on B and C", honoured[kind])
+    # The bound is on honouring: no allowing answer later than it after the commit (the first
+    # refusal may follow a lease that ran out by one database read).
+    for kind, values in honoured.items():
         assert max(values) <= BOUND_MS, f"{kind} honoured {max(values):.1f} ms after its commit"
 
 

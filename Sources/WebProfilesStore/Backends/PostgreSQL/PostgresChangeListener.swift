@@ -42,10 +42,10 @@ final class PostgresChangeListener: Sendable {
             let progress = ListenerProgress()
             do {
                 try await listenOnce(progress)
-            } catch is CancellationError {
-                break
             } catch {
                 backend.lease.expire()
+                // Only the daemon's own shutdown ends the listener: a cancellation error from
+                // inside (a child task, the client library) is one more failure to retry.
                 if Task.isCancelled { break }
                 logger.warning("change listener lost the database; memory is bypassed until it is back",
                                metadata: ["error": "\(PostgresBackend.describe(error))"])
@@ -80,39 +80,51 @@ final class PostgresChangeListener: Sendable {
         }
     }
 
+    /// One listening connection: LISTEN, catch up, then heartbeats until the connection fails.
+    /// Notifications and heartbeats run on the connection's event loop (postgres-nio's callback
+    /// listener and a repeated task), so that nothing here waits on a sequence that a closed
+    /// connection might never finish, and a heartbeat costs no hop between threads.
     private func session(_ progress: ListenerProgress) async throws {
         // Heartbeats name this daemon and this connection: a late echo of an earlier
         // connection's heartbeat proves nothing about this one.
         let tag = "\(backend.hostID)-\(connections.wrappingAdd(1, ordering: .relaxed).newValue)"
         let connection = try await backend.makeListeningConnection()
         guard progress.adopt(connection) else { throw ListenerStalled() }
-        try await connection.listen(on: PostgresSchema.channel) { notifications in
-            try await catchUp(connection, progress: progress)
-            progress.advance()
-            let pending = PendingHeartbeats()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    var sequence: UInt64 = 0
-                    while !Task.isCancelled {
-                        sequence += 1
-                        let sentAt = ChangeLease.now
-                        let number = sequence
-                        pending.sent(number, at: sentAt)
-                        let payload = "h:\(tag):\(number):"
-                        try await connection.query(
-                            "SELECT pg_notify(\(PostgresSchema.channel), \(payload) || pg_snapshot_xmin(pg_current_snapshot())::text)", logger: self.logger)
-                        try await Task.sleep(for: self.heartbeatInterval)
-                    }
+        let pending = PendingHeartbeats()
+        let listening = connection.addListener(channel: PostgresSchema.channel) { _, notification in
+            self.handle(notification.payload, tag: tag, pending: pending, progress: progress)
+        }
+        defer { listening.stop() }
+        _ = try await connection.query(PostgresQuery(unsafeSQL: "LISTEN \(PostgresSchema.channel)"), logger: logger)
+        try await catchUp(connection, progress: progress)
+        progress.advance()
+        logger.debug("listening for other daemons' changes", metadata: ["connection": "\(tag)"])
+        let logger = self.logger
+        // The session ends at the first of: the connection closing, a heartbeat failing, the
+        // listener being cancelled (a heartbeat written to a closed connection never answers,
+        // so the close is watched for itself).
+        let ended = connection.eventLoop.makePromise(of: Void.self)
+        let once = ResumeOnce()
+        let end: @Sendable (any Error) -> Void = { error in if once.claim() { ended.fail(error) } }
+        connection.closeFuture.whenComplete { _ in end(ListenerEnded()) }
+        let heartbeats = connection.eventLoop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: TimeAmount(heartbeatInterval)) { _ in
+            let number = pending.send(at: ChangeLease.now)
+            var binds = PostgresBindings(capacity: 2)
+            binds.append(PostgresSchema.channel)
+            binds.append("h:\(tag):\(number):")
+            return connection.query(PostgresQuery(unsafeSQL: "SELECT pg_notify($1, $2 || pg_snapshot_xmin(pg_current_snapshot())::text)",
+                                                  binds: binds), logger: logger)
+                .map { _ in }
+                .flatMapErrorThrowing { error in
+                    end(error)
+                    throw error
                 }
-                group.addTask {
-                    for try await notification in notifications {
-                        self.handle(notification.payload, tag: tag, pending: pending, progress: progress)
-                    }
-                    throw ListenerEnded()
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+        }
+        defer { heartbeats.cancel() }
+        try await withTaskCancellationHandler {
+            try await ended.futureResult.get()
+        } onCancel: {
+            end(CancellationError())
         }
     }
 
@@ -170,7 +182,7 @@ final class PostgresChangeListener: Sendable {
 #endif
 
 #if PostgreSQL
-/// The notification sequence ended: the listening connection is gone.
+/// The heartbeats stopped: the listening connection is gone.
 struct ListenerEnded: Error, CustomStringConvertible {
     var description: String { "the listening connection ended" }
 }
@@ -228,8 +240,13 @@ struct ListenerStalled: Error, CustomStringConvertible {
 final class PendingHeartbeats: Sendable {
     private let sentTimes = Mutex<[UInt64: UInt64]>([:])
 
-    func sent(_ number: UInt64, at time: UInt64) {
+    private let lastNumber = Atomic<UInt64>(0)
+
+    /// Numbers the next heartbeat, sent at `time`.
+    func send(at time: UInt64) -> UInt64 {
+        let number = lastNumber.wrappingAdd(1, ordering: .relaxed).newValue
         sentTimes.withLock { $0[number] = time }
+        return number
     }
 
     /// The send time of heartbeat `number`, which came back; it and every earlier one are forgotten.

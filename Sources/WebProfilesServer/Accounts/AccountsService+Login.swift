@@ -108,7 +108,7 @@ extension AccountsService {
             throw error
         }
         cache.finishSessionLoad(sessionTicket, outcome.session)
-        guard let cached = try await authorizer.account(account.id, useCache: store.backend.cacheIsTrustworthy) else { throw Self.loginFailed }
+        guard let cached = try await authorizer.account(account.id) else { throw Self.loginFailed }
         // The principal of the company named, or of the only one; none for a person of several.
         let principal = outcome.session.selectedCompanyId.flatMap { cached.principal(in: $0) }
             ?? (cached.principals.count == 1 ? cached.principals.first : nil)

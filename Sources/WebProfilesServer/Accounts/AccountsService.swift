@@ -97,7 +97,7 @@ package final class AccountsService: Sendable {
     /// The principal a session acts as in `companyID`, freshly loaded (after a write that
     /// changed it).
     func reloadedPrincipal(accountID: String, companyID: String) async throws -> CachedPrincipal {
-        guard let principal = try await authorizer.account(accountID, useCache: store.backend.cacheIsTrustworthy)?.principal(in: companyID) else {
+        guard let principal = try await authorizer.account(accountID)?.principal(in: companyID) else {
             throw SessionInterceptor.unauthenticated
         }
         return principal

@@ -102,16 +102,17 @@ package final class Authorizer: Sendable {
                 use = .live(session)
             }
         }
-        guard case .live(let session) = use, let account = try await account(session.accountID, useCache: store.backend.cacheIsTrustworthy),
+        guard case .live(let session) = use, let account = try await account(session.accountID),
               !account.principals.isEmpty else { return nil }
         return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
     }
 
-    /// The facts of an account: cached, loaded on a miss (and cached when `useCache`).
-    func account(_ accountID: String, useCache: Bool = true) async throws -> CachedAccount? {
-        if useCache, store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) { return cached }
+    /// The facts of an account: cached, loaded on a miss (and cached), read from the database
+    /// alone while memory cannot be trusted.
+    func account(_ accountID: String) async throws -> CachedAccount? {
+        if store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) { return cached }
         return try await freshRead {
-            let ticket = useCache && self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
+            let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
             let loaded: CachedAccount?
             do {
                 loaded = try await self.store.activeRegistrations(accountID: accountID).map { account, registrations in

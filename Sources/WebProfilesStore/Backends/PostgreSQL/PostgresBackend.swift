@@ -224,7 +224,7 @@ package final class PostgresBackend: StorageBackend {
         let configuration = self.configuration
         let logger = self.logger
         let loop = eventLoops.any()
-        return try Self.connect(on: loop, configuration: configuration, id: id, logger: logger)
+        return try Self.connectWaiting(on: loop, configuration: configuration, id: id, logger: logger)
     }
 
     private func release(_ connection: PostgresConnection) {
@@ -246,32 +246,37 @@ package final class PostgresBackend: StorageBackend {
         connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
-    /// Connects from a pool thread, waiting at most ``PostgresTransaction/answerTimeout`` (a
-    /// stopped server accepts the socket and never answers the startup); a connection that
-    /// completes after the wait was given up is closed.
-    static func connect(on loop: any EventLoop, configuration: PostgresConnection.Configuration, id: Int, logger: Logger) throws -> PostgresConnection {
-        enum State { case waiting, gaveUp, done(Result<PostgresConnection, any Error>) }
-        let state = Mutex<State>(.waiting)
+    /// Connects, giving up after ``PostgresTransaction/answerTimeout`` (a stopped server accepts
+    /// the socket and never answers the startup); a connection that completes after the wait was
+    /// given up is closed. Does not hold a thread while it waits.
+    static func connect(on loop: any EventLoop, configuration: PostgresConnection.Configuration, id: Int, logger: Logger) async throws -> PostgresConnection {
+        let resumed = ResumeOnce()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresConnection, any Error>) in
+            Task {
+                let outcome: Result<PostgresConnection, any Error>
+                do { outcome = .success(try await PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger)) } catch { outcome = .failure(error) }
+                if resumed.claim() { continuation.resume(with: outcome) } else if case .success(let connection) = outcome { close(connection) }
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(PostgresTransaction.answerTimeout))
+                if resumed.claim() { continuation.resume(throwing: PostgresTransaction.NoAnswer()) }
+            }
+        }
+    }
+
+    /// ``connect(on:configuration:id:logger:)`` from a pool thread, which waits for it (the
+    /// wait is bounded by the connect's own timeout).
+    static func connectWaiting(on loop: any EventLoop, configuration: PostgresConnection.Configuration, id: Int, logger: Logger) throws -> PostgresConnection {
+        let result = Mutex<Result<PostgresConnection, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
             let outcome: Result<PostgresConnection, any Error>
-            do { outcome = .success(try await PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger)) } catch { outcome = .failure(error) }
-            let abandoned = state.withLock { state -> Bool in
-                if case .gaveUp = state { return true }
-                state = .done(outcome)
-                return false
-            }
-            if abandoned, case .success(let connection) = outcome { close(connection) }
+            do { outcome = .success(try await connect(on: loop, configuration: configuration, id: id, logger: logger)) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
             done.signal()
         }
-        _ = done.wait(timeout: .now() + PostgresTransaction.answerTimeout)
-        let outcome = state.withLock { state -> Result<PostgresConnection, any Error>? in
-            if case .done(let outcome) = state { return outcome }
-            state = .gaveUp
-            return nil
-        }
-        guard let outcome else { throw PostgresTransaction.NoAnswer() }
-        return try outcome.get()
+        done.wait()
+        return try result.withLock { $0! }.get()
     }
 
     // MARK: Schema
@@ -382,9 +387,7 @@ package final class PostgresBackend: StorageBackend {
 
     // MARK: For the listener
 
-    /// The listening connection, connected from the cooperative pool without holding a
-    /// thread: given up (and closed when it completes later) after
-    /// ``PostgresTransaction/answerTimeout``, as a stopped server never answers the startup.
+    /// The listening connection (its application name marked ` listener`).
     func makeListeningConnection() async throws -> PostgresConnection {
         var configuration = self.configuration
         // The same settings, named as the listener (statement_timeout does not touch LISTEN).
@@ -392,21 +395,7 @@ package final class PostgresBackend: StorageBackend {
             name == "application_name" ? (name, (uri.applicationName ?? "webprofiled") + " listener") : (name, value)
         }
         let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let loop = eventLoops.any()
-        let logger = self.logger
-        let listening = configuration
-        let resumed = ResumeOnce()
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PostgresConnection, any Error>) in
-            Task {
-                let outcome: Result<PostgresConnection, any Error>
-                do { outcome = .success(try await PostgresConnection.connect(on: loop, configuration: listening, id: id, logger: logger)) } catch { outcome = .failure(error) }
-                if resumed.claim() { continuation.resume(with: outcome) } else if case .success(let connection) = outcome { Self.close(connection) }
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(PostgresTransaction.answerTimeout))
-                if resumed.claim() { continuation.resume(throwing: PostgresTransaction.NoAnswer()) }
-            }
-        }
+        return try await Self.connect(on: eventLoops.any(), configuration: configuration, id: id, logger: logger)
     }
 }
 

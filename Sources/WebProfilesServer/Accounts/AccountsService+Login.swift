@@ -101,6 +101,9 @@ extension AccountsService {
                 try await store.recordLoginFailure(attempt, reason: .secondFactor, sources: input.sources, policy: policy, client: input.client, now: now)
                 throw Self.secondFactorFailed
             }
+            // The password was right but the account changed meanwhile (its last membership
+            // revoked, a lock, a new password): refused, and not a failure of this attempt.
+            try? await store.releaseLoginAttempt(attempt)
             throw Self.loginFailed
         } catch {
             cache.finishSessionLoad(sessionTicket, nil)

@@ -34,6 +34,9 @@ python3 -m pytest -q Tests/Architecture
 echo "==> interop test (Python, Tests/Interop)"
 python3 -m pytest -q Tests/Interop
 
+echo "==> metrics (Python, Tests/Metrics: Operator/Metrics through the CLI, promtool check metrics)"
+python3 -m pytest -q Tests/Metrics
+
 echo "==> hostile-input suite (Python, Tests/Hostile: each attack measured, its bound asserted)"
 python3 -m pytest -q -rs Tests/Hostile
 

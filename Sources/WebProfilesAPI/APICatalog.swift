@@ -34,7 +34,7 @@ public enum APICatalog {
         OperatorAPI.findCompanies, OperatorAPI.findRegistrations, OperatorAPI.listRegistrations, OperatorAPI.getRegistration,
         OperatorAPI.updateLegalRepresentative, OperatorAPI.setReferentTypes, OperatorAPI.resetCredentials, OperatorAPI.reissueActivation,
         OperatorAPI.resetSecondFactor, OperatorAPI.listUserSessions, OperatorAPI.endUserSessions,
-        OperatorAPI.stats, OperatorAPI.reload,
+        OperatorAPI.stats, OperatorAPI.reload, OperatorAPI.metrics,
     ]
 
     /// The methods by name.

@@ -25,6 +25,8 @@ public enum OperatorAPI {
     public static let stats = MethodDescriptor<Empty, StatsResponse>(service: "Operator", method: "Stats")
     /// Re-reads the configuration file, like SIGHUP.
     public static let reload = MethodDescriptor<Empty, ReloadResponse>(service: "Operator", method: "Reload")
+    /// The daemon's metrics, in the Prometheus text exposition format.
+    public static let metrics = MethodDescriptor<Empty, MetricsResponse>(service: "Operator", method: "Metrics")
 }
 
 /// The legal representative of a new company, or a replacement.
@@ -223,6 +225,19 @@ public struct ReloadResponse: Codable, Sendable {
     /// Settings that changed in the file but only take effect after a restart.
     public var restartRequired: [String]
     public init(restartRequired: [String]) { self.restartRequired = restartRequired }
+}
+
+/// The answer to `Operator/Metrics`.
+public struct MetricsResponse: Codable, Sendable {
+    /// Every metric, in the Prometheus text exposition format (what node_exporter's textfile
+    /// collector and `promtool check metrics` read).
+    public var text: String
+    /// The media type of `text`: `text/plain; version=0.0.4`.
+    public var contentType: String
+    public init(text: String, contentType: String) {
+        self.text = text
+        self.contentType = contentType
+    }
 }
 
 /// The desk's company search: by VAT number (exact) or by name (a substring, case and accents

@@ -2,9 +2,11 @@ import Foundation
 import WebProfilesAPI
 import WebProfilesDomain
 
-/// One typed method per RPC. Session-bound calls use the token set with
-/// ``WebProfilesClient/setSessionToken(_:)``; `companyID`, where a method takes one, names the
-/// company the call is about (default: the session's selected company, or the person's only one).
+/// One typed method per RPC. Session-bound calls take the session token of the person they are
+/// for as `token:` (a backend serving many users shares one client and one connection), or use
+/// the token set with ``WebProfilesClient/setSessionToken(_:)`` when given none; `companyID`,
+/// where a method takes one, names the company the call is about (default: the session's
+/// selected company, or the person's only one).
 extension WebProfilesClient {
     // MARK: Health
 
@@ -15,12 +17,15 @@ extension WebProfilesClient {
 
     // MARK: Session
 
-    /// `Session/Login`; on success the client keeps the new token for later calls.
-    public func login(username: String, password: String, otp: String? = nil, companyID: String? = nil,
+    /// `Session/Login`.
+    ///
+    /// - Parameter keepToken: whether the client keeps the new token for later calls that give
+    ///   none (a backend logging in many people passes `false` and sends each one's `token:`).
+    public func login(username: String, password: String, otp: String? = nil, companyID: String? = nil, keepToken: Bool = true,
                       timeout: Duration? = nil) async throws -> LoginResponse {
         let response = try await call(SessionAPI.login, LoginRequest(username: username, password: password, otp: otp, companyId: companyID),
                                       timeout: timeout)
-        setSessionToken(response.sessionToken)
+        if keepToken { setSessionToken(response.sessionToken) }
         return response
     }
 
@@ -41,142 +46,143 @@ extension WebProfilesClient {
     }
 
     /// `Session/Whoami`.
-    public func whoami(companyID: String? = nil, timeout: Duration? = nil) async throws -> WhoamiResponse {
-        try await call(SessionAPI.whoami, WhoamiRequest(companyId: companyID), timeout: timeout)
+    public func whoami(companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> WhoamiResponse {
+        try await call(SessionAPI.whoami, WhoamiRequest(companyId: companyID), token: token, timeout: timeout)
     }
 
     /// `Session/Authorize`: the hot path of local services.
-    public func authorize(_ permission: Permission, line: String? = nil, companyID: String? = nil, timeout: Duration? = nil) async throws -> AuthorizeResponse {
-        try await call(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line, companyId: companyID), timeout: timeout)
+    public func authorize(_ permission: Permission, line: String? = nil, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> AuthorizeResponse {
+        try await call(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line, companyId: companyID), token: token, timeout: timeout)
     }
 
     /// `Session/SelectCompany`.
-    public func selectCompany(_ companyID: String, timeout: Duration? = nil) async throws -> Principal {
-        try await call(SessionAPI.selectCompany, SelectCompanyRequest(companyId: companyID), timeout: timeout).principal
+    public func selectCompany(_ companyID: String, token: String? = nil, timeout: Duration? = nil) async throws -> Principal {
+        try await call(SessionAPI.selectCompany, SelectCompanyRequest(companyId: companyID), token: token, timeout: timeout).principal
     }
 
     /// `Session/AcceptInvitation`.
-    public func acceptInvitation(code: String, timeout: Duration? = nil) async throws -> Principal {
-        try await call(SessionAPI.acceptInvitation, AcceptInvitationRequest(invitationCode: code), timeout: timeout).principal
+    public func acceptInvitation(code: String, token: String? = nil, timeout: Duration? = nil) async throws -> Principal {
+        try await call(SessionAPI.acceptInvitation, AcceptInvitationRequest(invitationCode: code), token: token, timeout: timeout).principal
     }
 
     /// `Session/GetAccount`.
-    public func account(timeout: Duration? = nil) async throws -> Account {
-        try await call(SessionAPI.getAccount, Empty(), timeout: timeout).account
+    public func account(token: String? = nil, timeout: Duration? = nil) async throws -> Account {
+        try await call(SessionAPI.getAccount, Empty(), token: token, timeout: timeout).account
     }
 
     /// `Session/UpdateMyDetails`.
-    public func updateMyDetails(_ request: UpdateMyDetailsRequest, timeout: Duration? = nil) async throws -> Account {
-        try await call(SessionAPI.updateMyDetails, request, timeout: timeout).account
+    public func updateMyDetails(_ request: UpdateMyDetailsRequest, token: String? = nil, timeout: Duration? = nil) async throws -> Account {
+        try await call(SessionAPI.updateMyDetails, request, token: token, timeout: timeout).account
     }
 
-    /// `Session/Logout`; the client forgets the token.
-    public func logout(timeout: Duration? = nil) async throws {
-        _ = try await call(SessionAPI.logout, Empty(), timeout: timeout)
-        setSessionToken(nil)
+    /// `Session/Logout` of `token`'s session; without one, of the client's own, which it then
+    /// forgets.
+    public func logout(token: String? = nil, timeout: Duration? = nil) async throws {
+        _ = try await call(SessionAPI.logout, Empty(), token: token, timeout: timeout)
+        if token == nil { setSessionToken(nil) }
     }
 
     /// `Session/ListSessions`.
-    public func listSessions(timeout: Duration? = nil) async throws -> [SessionInfo] {
-        try await call(SessionAPI.listSessions, Empty(), timeout: timeout).sessions
+    public func listSessions(token: String? = nil, timeout: Duration? = nil) async throws -> [SessionInfo] {
+        try await call(SessionAPI.listSessions, Empty(), token: token, timeout: timeout).sessions
     }
 
     /// `Session/RevokeSession`.
-    public func revokeSession(_ sessionID: String, timeout: Duration? = nil) async throws {
-        _ = try await call(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID), timeout: timeout)
+    public func revokeSession(_ sessionID: String, token: String? = nil, timeout: Duration? = nil) async throws {
+        _ = try await call(SessionAPI.revokeSession, RevokeSessionRequest(sessionId: sessionID), token: token, timeout: timeout)
     }
 
     /// `Session/RevokeOtherSessions`: signs out everywhere else; returns how many ended.
-    public func revokeOtherSessions(timeout: Duration? = nil) async throws -> Int {
-        try await call(SessionAPI.revokeOtherSessions, Empty(), timeout: timeout).sessionsEnded
+    public func revokeOtherSessions(token: String? = nil, timeout: Duration? = nil) async throws -> Int {
+        try await call(SessionAPI.revokeOtherSessions, Empty(), token: token, timeout: timeout).sessionsEnded
     }
 
     /// `Session/ChangePassword`.
-    public func changePassword(current: String, new: String, timeout: Duration? = nil) async throws {
-        _ = try await call(SessionAPI.changePassword, ChangePasswordRequest(currentPassword: current, newPassword: new), timeout: timeout)
+    public func changePassword(current: String, new: String, token: String? = nil, timeout: Duration? = nil) async throws {
+        _ = try await call(SessionAPI.changePassword, ChangePasswordRequest(currentPassword: current, newPassword: new), token: token, timeout: timeout)
     }
 
     /// `Session/BeginTOTPEnrollment`.
-    public func beginTOTPEnrollment(timeout: Duration? = nil) async throws -> BeginTOTPEnrollmentResponse {
-        try await call(SessionAPI.beginTOTPEnrollment, Empty(), timeout: timeout)
+    public func beginTOTPEnrollment(token: String? = nil, timeout: Duration? = nil) async throws -> BeginTOTPEnrollmentResponse {
+        try await call(SessionAPI.beginTOTPEnrollment, Empty(), token: token, timeout: timeout)
     }
 
     /// `Session/ConfirmTOTPEnrollment`: the recovery codes.
-    public func confirmTOTPEnrollment(code: String, timeout: Duration? = nil) async throws -> [String] {
-        try await call(SessionAPI.confirmTOTPEnrollment, ConfirmTOTPEnrollmentRequest(code: code), timeout: timeout).recoveryCodes
+    public func confirmTOTPEnrollment(code: String, token: String? = nil, timeout: Duration? = nil) async throws -> [String] {
+        try await call(SessionAPI.confirmTOTPEnrollment, ConfirmTOTPEnrollmentRequest(code: code), token: token, timeout: timeout).recoveryCodes
     }
 
     /// `Session/DisableTOTP`.
-    public func disableTOTP(password: String, timeout: Duration? = nil) async throws {
-        _ = try await call(SessionAPI.disableTOTP, DisableTOTPRequest(password: password), timeout: timeout)
+    public func disableTOTP(password: String, token: String? = nil, timeout: Duration? = nil) async throws {
+        _ = try await call(SessionAPI.disableTOTP, DisableTOTPRequest(password: password), token: token, timeout: timeout)
     }
 
     // MARK: Profiles
 
     /// `Profiles/ListRegistrations`.
-    public func listRegistrations(_ request: ListRegistrationsRequest = ListRegistrationsRequest(), timeout: Duration? = nil) async throws -> ListRegistrationsResponse {
-        try await call(ProfilesAPI.listRegistrations, request, timeout: timeout)
+    public func listRegistrations(_ request: ListRegistrationsRequest = ListRegistrationsRequest(), token: String? = nil, timeout: Duration? = nil) async throws -> ListRegistrationsResponse {
+        try await call(ProfilesAPI.listRegistrations, request, token: token, timeout: timeout)
     }
 
     /// `Profiles/GetRegistration`.
-    public func registration(_ registrationID: String, companyID: String? = nil, timeout: Duration? = nil) async throws -> Registration {
-        try await call(ProfilesAPI.getRegistration, GetRegistrationRequest(registrationId: registrationID, companyId: companyID), timeout: timeout).registration
+    public func registration(_ registrationID: String, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> Registration {
+        try await call(ProfilesAPI.getRegistration, GetRegistrationRequest(registrationId: registrationID, companyId: companyID), token: token, timeout: timeout).registration
     }
 
     /// `Profiles/RegisterUser`.
-    public func registerUser(_ request: RegisterUserRequest, timeout: Duration? = nil) async throws -> RegistrationWithActivation {
-        try await call(ProfilesAPI.registerUser, request, timeout: timeout)
+    public func registerUser(_ request: RegisterUserRequest, token: String? = nil, timeout: Duration? = nil) async throws -> RegistrationWithActivation {
+        try await call(ProfilesAPI.registerUser, request, token: token, timeout: timeout)
     }
 
     /// `Profiles/ChangeProfile`.
-    public func changeProfile(_ request: ChangeProfileRequest, timeout: Duration? = nil) async throws -> Registration {
-        try await call(ProfilesAPI.changeProfile, request, timeout: timeout).registration
+    public func changeProfile(_ request: ChangeProfileRequest, token: String? = nil, timeout: Duration? = nil) async throws -> Registration {
+        try await call(ProfilesAPI.changeProfile, request, token: token, timeout: timeout).registration
     }
 
     /// `Profiles/RevokeCredentials`.
-    public func revokeCredentials(_ registrationID: String, reason: String? = nil, companyID: String? = nil, timeout: Duration? = nil) async throws -> Registration {
+    public func revokeCredentials(_ registrationID: String, reason: String? = nil, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> Registration {
         try await call(ProfilesAPI.revokeCredentials, RevokeCredentialsRequest(registrationId: registrationID, reason: reason, companyId: companyID),
-                       timeout: timeout).registration
+                       token: token, timeout: timeout).registration
     }
 
     /// `Profiles/RestoreCredentials`.
-    public func restoreCredentials(_ registrationID: String, companyID: String? = nil, timeout: Duration? = nil) async throws -> RegistrationWithActivation {
-        try await call(ProfilesAPI.restoreCredentials, RestoreCredentialsRequest(registrationId: registrationID, companyId: companyID), timeout: timeout)
+    public func restoreCredentials(_ registrationID: String, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> RegistrationWithActivation {
+        try await call(ProfilesAPI.restoreCredentials, RestoreCredentialsRequest(registrationId: registrationID, companyId: companyID), token: token, timeout: timeout)
     }
 
     /// `Profiles/GetCompany`: the caller's company.
-    public func company(companyID: String? = nil, timeout: Duration? = nil) async throws -> Company {
-        try await call(ProfilesAPI.getCompany, GetOwnCompanyRequest(companyId: companyID), timeout: timeout).company
+    public func company(companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> Company {
+        try await call(ProfilesAPI.getCompany, GetOwnCompanyRequest(companyId: companyID), token: token, timeout: timeout).company
     }
 
     /// `Profiles/UpdateRegistration`.
-    public func updateRegistration(_ request: UpdateRegistrationRequest, timeout: Duration? = nil) async throws -> Registration {
-        try await call(ProfilesAPI.updateRegistration, request, timeout: timeout).registration
+    public func updateRegistration(_ request: UpdateRegistrationRequest, token: String? = nil, timeout: Duration? = nil) async throws -> Registration {
+        try await call(ProfilesAPI.updateRegistration, request, token: token, timeout: timeout).registration
     }
 
     /// `Profiles/ResetCredentials`: the delivery for the portal to send to the person.
-    public func resetCredentials(_ registrationID: String, companyID: String? = nil, timeout: Duration? = nil) async throws -> CredentialsResetResponse {
-        try await call(ProfilesAPI.resetCredentials, ResetCredentialsRequest(registrationId: registrationID, companyId: companyID), timeout: timeout)
+    public func resetCredentials(_ registrationID: String, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> CredentialsResetResponse {
+        try await call(ProfilesAPI.resetCredentials, ResetCredentialsRequest(registrationId: registrationID, companyId: companyID), token: token, timeout: timeout)
     }
 
     /// `Profiles/ReissueActivation`.
-    public func reissueActivation(_ registrationID: String, companyID: String? = nil, timeout: Duration? = nil) async throws -> RegistrationWithActivation {
-        try await call(ProfilesAPI.reissueActivation, ReissueActivationRequest(registrationId: registrationID, companyId: companyID), timeout: timeout)
+    public func reissueActivation(_ registrationID: String, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> RegistrationWithActivation {
+        try await call(ProfilesAPI.reissueActivation, ReissueActivationRequest(registrationId: registrationID, companyId: companyID), token: token, timeout: timeout)
     }
 
     /// `Profiles/ListUserSessions`.
-    public func userSessions(_ registrationID: String, companyID: String? = nil, timeout: Duration? = nil) async throws -> [SessionInfo] {
-        try await call(ProfilesAPI.listUserSessions, UserSessionsRequest(registrationId: registrationID, companyId: companyID), timeout: timeout).sessions
+    public func userSessions(_ registrationID: String, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> [SessionInfo] {
+        try await call(ProfilesAPI.listUserSessions, UserSessionsRequest(registrationId: registrationID, companyId: companyID), token: token, timeout: timeout).sessions
     }
 
     /// `Profiles/EndUserSessions`: how many ended.
-    public func endUserSessions(_ registrationID: String, companyID: String? = nil, timeout: Duration? = nil) async throws -> Int {
-        try await call(ProfilesAPI.endUserSessions, UserSessionsRequest(registrationId: registrationID, companyId: companyID), timeout: timeout).sessionsEnded
+    public func endUserSessions(_ registrationID: String, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> Int {
+        try await call(ProfilesAPI.endUserSessions, UserSessionsRequest(registrationId: registrationID, companyId: companyID), token: token, timeout: timeout).sessionsEnded
     }
 
     /// `Profiles/ListAuditEvents`: the company's audit trail.
-    public func companyAuditEvents(_ request: ListCompanyAuditEventsRequest = ListCompanyAuditEventsRequest(), timeout: Duration? = nil) async throws -> ListAuditEventsResponse {
-        try await call(ProfilesAPI.listAuditEvents, request, timeout: timeout)
+    public func companyAuditEvents(_ request: ListCompanyAuditEventsRequest = ListCompanyAuditEventsRequest(), token: String? = nil, timeout: Duration? = nil) async throws -> ListAuditEventsResponse {
+        try await call(ProfilesAPI.listAuditEvents, request, token: token, timeout: timeout)
     }
 
     // MARK: Operator (operator socket; writes need `operator-agent` metadata, see setMetadata(_:for:))
@@ -284,5 +290,10 @@ extension WebProfilesClient {
     /// `Operator/Reload`: the changed settings that need a restart.
     public func reload(timeout: Duration? = nil) async throws -> [String] {
         try await call(OperatorAPI.reload, Empty(), timeout: timeout).restartRequired
+    }
+
+    /// `Operator/Metrics`: every metric, in the Prometheus text exposition format.
+    public func metrics(timeout: Duration? = nil) async throws -> MetricsResponse {
+        try await call(OperatorAPI.metrics, Empty(), timeout: timeout)
     }
 }

@@ -75,15 +75,18 @@ public final class WebProfilesClient: Sendable {
     /// Calls `method` with `request`.
     ///
     /// - Parameters:
+    ///   - token: the session token to send (`authorization: Bearer …`); without one, the
+    ///     metadata's own `authorization`, else the client's (``setSessionToken(_:)``).
     ///   - metadata: extra call metadata (lowercase keys).
     ///   - timeout: deadline for the call; sent to the server and enforced locally.
     /// - Throws: ``RPCError`` with the server's status, or UNAVAILABLE / DEADLINE_EXCEEDED /
     ///   CANCELLED from the client side.
     public func call<Request, Response>(
-        _ method: MethodDescriptor<Request, Response>, _ request: Request,
+        _ method: MethodDescriptor<Request, Response>, _ request: Request, token: String? = nil,
         metadata: [String: String] = [:], timeout: Duration? = nil
     ) async throws -> Response {
         var metadata = metadata
+        if let token { metadata[Metadata.authorization] = "Bearer \(token)" }
         let defaults = defaultMetadata.withLock { $0 }
         if !defaults.isEmpty { metadata.merge(defaults) { given, _ in given } }
         if metadata[Metadata.authorization] == nil, let authorization = defaultToken.withLock({ $0?.authorization }) {

@@ -28,15 +28,20 @@ package final class StorageHealth: Sendable {
     private let current = Mutex<State>(.ok)
     /// Told of every change of state (the daemon logs it to the journal).
     private let onChange: @Sendable (State, State) -> Void
+    /// Told of every failed operation, with the state it leads to (the daemon counts them).
+    private let onFailure: @Sendable (State) -> Void
 
-    package init(onChange: @escaping @Sendable (_ old: State, _ new: State) -> Void = { _, _ in }) {
+    package init(onChange: @escaping @Sendable (_ old: State, _ new: State) -> Void = { _, _ in },
+                 onFailure: @escaping @Sendable (_ new: State) -> Void = { _ in }) {
         self.onChange = onChange
+        self.onFailure = onFailure
     }
 
     package var state: State { current.withLock { $0 } }
 
     func failed(_ error: StoreError) {
         let new: State = error.code == .dataLoss ? .dataLoss(error.message) : .unavailable(error.message)
+        onFailure(new)
         transition(to: new)
     }
 

@@ -22,4 +22,13 @@ extension Duration {
         if overflow { return seconds < 0 ? .min : .max }
         return product + attoseconds / 1_000_000_000_000
     }
+
+    /// Whole nanoseconds, saturating (metrics).
+    public var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, carry) = product.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow || carry { return seconds < 0 ? .min : .max }
+        return sum
+    }
 }

@@ -10,7 +10,7 @@ struct OperatorCommand: AsyncParsableCommand {
         commandName: "operator",
         abstract: "Customer-service commands (operator socket; root or allowed uids only).",
         discussion: "Every write carries the desk agent and the ticket into the audit trail: --agent (default $SUDO_USER, else your login name) and --ticket.",
-        subcommands: [CompanyGroup.self, LinesGroup.self, OperatorUsersCommand.self, Unlock.self, Audit.self, Stats.self, Reload.self]
+        subcommands: [CompanyGroup.self, LinesGroup.self, OperatorUsersCommand.self, Unlock.self, Audit.self, Stats.self, Metrics.self, Reload.self]
     )
 
     /// Options naming a legal representative.

@@ -139,7 +139,13 @@ struct CLICommandsTests {
         let audit = try Self.run(daemon, "operator audit", ["--company", f.companyID, "--all"])
         #expect(audit.contains("agent cli.tester, ticket T-1") && audit.contains("legalRepresentativeChanged"))
         #expect(try Self.run(daemon, "operator stats").contains("companies:"))
-        #expect(try Self.run(daemon, "operator reload").contains("configuration reloaded") || true)
+        #expect(try Self.run(daemon, "operator reload").contains("configuration reloaded"))
+        #expect(try Self.run(daemon, "operator metrics").contains("# TYPE webprofiled_rpc_duration_seconds histogram"))
+        let textfile = NSTemporaryDirectory() + "wp-cli-metrics-\(getpid()).prom"
+        defer { try? FileManager.default.removeItem(atPath: textfile) }
+        #expect(try Self.run(daemon, "operator metrics", ["--output", textfile]).isEmpty)
+        #expect(try String(contentsOfFile: textfile, encoding: .utf8).contains("webprofiled_logins_total{outcome=\"success\"}"))
+        try Self.run(daemon, "operator metrics", ["--output", "/nonexistent-folder/x.prom"], expect: 64)
         // A desk write without an agent is refused before the daemon is asked.
         try Self.run(daemon, "operator unlock", [f.repID, "--agent", ""], expect: 64)
     }

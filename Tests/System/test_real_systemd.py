@@ -10,6 +10,7 @@ EXPECTED = [
     "first call starts the service and is answered",
     "socket permissions",
     "operator and user commands through the installed CLI",
+    "metrics timer writes the textfile for node_exporter",
     "hashing threads run at nice +10 under the unit",
     "descriptor and memory limits applied, database private",
     "systemctl reload keeps the process and the sessions",

@@ -35,6 +35,38 @@ extension AccountsService {
     /// once. Only after a correct password does an enrolled account hear that a second factor is
     /// needed; a wrong one counts toward the lockout like a wrong password.
     func login(_ input: LoginInput) async throws -> (LoginResponse, CachedAccount) {
+        do {
+            let result = try await checkLogin(input)
+            metrics.login(.success)
+            return result
+        } catch {
+            metrics.login(Self.outcome(of: error))
+            throw error
+        }
+    }
+
+    /// How a failed login is counted.
+    private static func outcome(of error: any Error) -> DaemonMetrics.LoginOutcome {
+        guard let error = error as? RPCError else { return .error }
+        switch (error.code, error.message) {
+        case (loginFailed.code, loginFailed.message): return .failed
+        case (secondFactorNeeded.code, secondFactorNeeded.message): return .secondFactorRequired
+        case (secondFactorFailed.code, secondFactorFailed.message): return .secondFactorFailed
+        case (.resourceExhausted, let message) where message.hasPrefix(throttledPrefix): return .throttled
+        default: return .error
+        }
+    }
+
+    /// Records a failed password check (``ProfileStore/recordLoginFailure(_:reason:sources:policy:client:now:)``),
+    /// counting the lockout it may cause.
+    func recordLoginFailure(_ attempt: LoginAttempt, reason: LoginFailure = .password, sources: [LoginSource], policy: LoginPolicy,
+                            client: ClientDetails = ClientDetails(), now: Date) async throws {
+        if try await store.recordLoginFailure(attempt, reason: reason, sources: sources, policy: policy, client: client, now: now) {
+            metrics.lockedOut()
+        }
+    }
+
+    private func checkLogin(_ input: LoginInput) async throws -> (LoginResponse, CachedAccount) {
         guard input.username.utf8.count <= Username.maxInputBytes else { throw Self.loginFailed }
         let username = try? Username(input.username)
         let ticket = try hasher.admit(peer: input.peer)
@@ -50,7 +82,7 @@ extension AccountsService {
 
     private func finishLogin(_ attempt: LoginAttempt, _ input: LoginInput, policy: LoginPolicy) async throws -> (LoginResponse, CachedAccount) {
         guard !attempt.throttled else {
-            try await store.recordLoginFailure(attempt, sources: [], policy: policy, client: input.client, now: now())
+            try await recordLoginFailure(attempt, sources: [], policy: policy, client: input.client, now: now())
             throw Self.throttled(until: attempt.notBefore, now: now())
         }
         let check: PasswordCheck
@@ -63,7 +95,7 @@ extension AccountsService {
             throw error
         }
         guard let account = attempt.account, let verifiedHash = attempt.hashToVerify, check.verified else {
-            try await store.recordLoginFailure(attempt, sources: input.sources, policy: policy, client: input.client, now: now())
+            try await recordLoginFailure(attempt, sources: input.sources, policy: policy, client: input.client, now: now())
             throw Self.loginFailed
         }
         // The password was right: the second factor, if the account has one.
@@ -74,7 +106,7 @@ extension AccountsService {
                 throw Self.secondFactorNeeded
             }
             guard let use = secondFactorUse(otp, account: account) else {
-                try await store.recordLoginFailure(attempt, reason: .secondFactor, sources: input.sources, policy: policy, client: input.client, now: now())
+                try await recordLoginFailure(attempt, reason: .secondFactor, sources: input.sources, policy: policy, client: input.client, now: now())
                 throw Self.secondFactorFailed
             }
             secondFactor = use
@@ -98,7 +130,7 @@ extension AccountsService {
             cache.finishSessionLoad(sessionTicket, nil)
             if secondFactor != nil {
                 // The code was used meanwhile (or the account changed): a failed second factor.
-                try await store.recordLoginFailure(attempt, reason: .secondFactor, sources: input.sources, policy: policy, client: input.client, now: now)
+                try await recordLoginFailure(attempt, reason: .secondFactor, sources: input.sources, policy: policy, client: input.client, now: now)
                 throw Self.secondFactorFailed
             }
             // The password was right but the account changed meanwhile (its last membership
@@ -138,8 +170,10 @@ extension AccountsService {
         if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
     }
 
+    private static let throttledPrefix = "too many failed password checks from here"
+
     static func throttled(until turn: Date, now: Date) -> RPCError {
-        RPCError(code: .resourceExhausted, message: "too many failed password checks from here; try again in \(max(1, Int(turn.timeIntervalSince(now).rounded(.up)))) s")
+        RPCError(code: .resourceExhausted, message: "\(throttledPrefix); try again in \(max(1, Int(turn.timeIntervalSince(now).rounded(.up)))) s")
     }
 
     // MARK: Activation, invitations, company selection

@@ -65,7 +65,7 @@ extension AccountsService {
                 throw SessionInterceptor.unauthenticated
             }
             guard !attempt.throttled else {
-                try await self.store.recordLoginFailure(attempt, sources: [], policy: policy, now: self.now())
+                try await self.recordLoginFailure(attempt, sources: [], policy: policy, now: self.now())
                 throw Self.throttled(until: attempt.notBefore, now: self.now())
             }
             let check: PasswordCheck
@@ -77,7 +77,7 @@ extension AccountsService {
                 throw error
             }
             guard check.verified, let verifiedHash = attempt.hashToVerify else {
-                try await self.store.recordLoginFailure(attempt, sources: sources, policy: policy, now: self.now())
+                try await self.recordLoginFailure(attempt, sources: sources, policy: policy, now: self.now())
                 throw RPCError.invalidArgument(field: field, "is not your current password")
             }
             return (attempt, verifiedHash, check)

@@ -21,15 +21,18 @@ package final class AccountsService: Sendable {
     let logger: Logger
     /// The clock (injectable for tests).
     let now: @Sendable () -> Date
+    /// Logins, lockouts and the authorization cache's lookups are counted here.
+    let metrics: DaemonMetrics
 
     package init(store: ProfileStore, hasher: PasswordHasher, configuration: AuthConfiguration, blocklist: (any PasswordBlocklist)?,
-                 secretBox: SecretBox, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                 secretBox: SecretBox, metrics: DaemonMetrics, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.hasher = hasher
         self.blocklist = blocklist
         self.secretBox = secretBox
+        self.metrics = metrics
         self.live = LiveConfiguration(configuration)
-        self.authorizer = Authorizer(store: store, configuration: live, now: now)
+        self.authorizer = Authorizer(store: store, configuration: live, metrics: metrics, now: now)
         self.logger = logger
         self.now = now
     }

@@ -24,10 +24,13 @@ package final class Authorizer: Sendable {
     let configuration: LiveConfiguration
     /// The clock (injectable for tests).
     let now: @Sendable () -> Date
+    /// Counts the cache's hits and misses.
+    let metrics: DaemonMetrics
 
-    init(store: ProfileStore, configuration: LiveConfiguration, now: @escaping @Sendable () -> Date) {
+    init(store: ProfileStore, configuration: LiveConfiguration, metrics: DaemonMetrics, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.configuration = configuration
+        self.metrics = metrics
         self.now = now
         // The cache follows every commit (and, with a shared database, other daemons' commits).
         store.changes.subscribe { [cache] changes in cache.apply(changes) }
@@ -62,6 +65,10 @@ package final class Authorizer: Sendable {
             return .needsStore
         case .live(let session):
             guard let account = cache.account(session.accountID) else { return .needsStore }
+            // Counted only when answered: a call that needs the store is counted by the
+            // asynchronous path, once.
+            metrics.cache(.session, hit: true)
+            metrics.cache(.account, hit: true)
             guard !account.principals.isEmpty else { throw SessionInterceptor.unauthenticated }
             return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account))
         }
@@ -74,6 +81,7 @@ package final class Authorizer: Sendable {
         let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
         var use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
+        if case .live = use { metrics.cache(.session, hit: true) } else { metrics.cache(.session, hit: false) }
         switch use {
         case .live:
             break
@@ -110,7 +118,11 @@ package final class Authorizer: Sendable {
     /// The facts of an account: cached, loaded on a miss (and cached), read from the database
     /// alone while memory cannot be trusted.
     func account(_ accountID: String) async throws -> CachedAccount? {
-        if store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) { return cached }
+        if store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) {
+            metrics.cache(.account, hit: true)
+            return cached
+        }
+        metrics.cache(.account, hit: false)
         return try await freshRead {
             let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
             let loaded: CachedAccount?
@@ -184,6 +196,7 @@ package final class Authorizer: Sendable {
         var kind: LineKind?
         if request.permission.isLineScoped, let line {
             guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
+            metrics.cache(.lines, hit: true)
             kind = lines[line.value]
         }
         return .answered((Self.decide(request, line: line, lineKind: kind, principal: principal), principal))
@@ -209,7 +222,11 @@ package final class Authorizer: Sendable {
 
     /// The kinds of a company's lines, cached.
     func lineKinds(companyID: String) async throws -> [String: LineKind] {
-        if store.backend.cacheIsTrustworthy, let cached = cache.lines(companyID: companyID) { return cached }
+        if store.backend.cacheIsTrustworthy, let cached = cache.lines(companyID: companyID) {
+            metrics.cache(.lines, hit: true)
+            return cached
+        }
+        metrics.cache(.lines, hit: false)
         return try await freshRead {
             let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginLinesLoad(companyID) : nil
             do {

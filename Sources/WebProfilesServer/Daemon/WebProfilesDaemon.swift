@@ -39,6 +39,8 @@ package final class WebProfilesDaemon: Sendable {
 
     package let server: RPCServer
     package let accounts: AccountsService
+    /// What `Operator/Metrics` reports.
+    package let metrics: DaemonMetrics
     private let reloader: Reloader
     private let control: DaemonControl
     private let logger: Logger
@@ -64,35 +66,39 @@ package final class WebProfilesDaemon: Sendable {
         self.group = group
         self.exitWhenIdle = configuration.exitWhenIdle
         let startedAt = ContinuousClock.now
-        let storageHealth = StorageHealth { old, new in
+        let metrics = DaemonMetrics(version: webProfilesVersion)
+        self.metrics = metrics
+        let storageHealth = StorageHealth(onChange: { old, new in
             switch new {
             case .ok:
                 logger.notice("storage works again", metadata: ["MESSAGE_ID": "\(JournalMessageID.storageRecovered)", "was": "\(old)"])
             case .unavailable, .dataLoss:
                 logger.error("storage failing: \(new)", metadata: ["MESSAGE_ID": "\(JournalMessageID.storageFailing)", "storage": "\(new)"])
             }
-        }
+        }, onFailure: { new in
+            if case .dataLoss = new { metrics.storageFailed(dataLoss: true) } else { metrics.storageFailed(dataLoss: false) }
+        })
         let store = try ProfileStore.open(database: configuration.databasePath, passwordFile: configuration.databasePasswordFile,
                                           health: storageHealth, logger: logger) { events in
             AuditLogging.log(events, to: logger)
         }
-        let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads)
+        let hasher = try PasswordHasher(parameters: configuration.auth.argon2, threads: configuration.auth.hashingThreads, metrics: metrics)
         let blocklist = try CrackLibBlocklist(dictionary: configuration.cracklibDictionary, listFile: configuration.blocklistFile)
         // A shared database's key is made by the sysadmin for every host, never by one daemon.
         let secretBox = try SecretBox.load(path: configuration.effectiveSecondFactorKeyPath, create: !configuration.usesSharedDatabase)
         let accounts = AccountsService(store: store, hasher: hasher, configuration: configuration.auth, blocklist: blocklist, secretBox: secretBox,
-                                       logger: logger, now: now)
+                                       metrics: metrics, logger: logger, now: now)
         self.accounts = accounts
         let control = DaemonControl()
         self.control = control
         let connections = ConnectionRegistry()
 
-        var router = Router()
+        var router = Router(metrics: metrics.calls)
         router.add(interceptor: SessionInterceptor(authorizer: accounts.authorizer))
         HealthService(startedAt: startedAt, isDraining: { connections.isDraining }, storage: { storageHealth.state }).register(in: &router)
         SessionService(accounts: accounts).register(in: &router)
         ProfilesService(accounts: accounts).register(in: &router)
-        OperatorService(accounts: accounts, connections: connections, control: control, startedAt: startedAt).register(in: &router)
+        OperatorService(accounts: accounts, connections: connections, control: control, startedAt: startedAt, metrics: metrics).register(in: &router)
         methodNames = router.methodNames
 
         server = RPCServer(

@@ -35,6 +35,8 @@ package final class PasswordHasher: Service, Sendable {
     private let state: Mutex<State>
     private let queue = HashingQueue()
     private let admission: HashingAdmission
+    /// Where the wait for a thread is recorded (nil: nowhere).
+    private let metrics: DaemonMetrics?
 
     /// The parameters of new hashes.
     package var parameters: Argon2Parameters { state.withLock { $0.parameters } }
@@ -44,7 +46,11 @@ package final class PasswordHasher: Service, Sendable {
         package var description: String
     }
 
-    package init(parameters: Argon2Parameters, threads: Int) throws {
+    /// Hashes and checks waiting for a thread.
+    package var queueDepth: Int { queue.waiting }
+
+    package init(parameters: Argon2Parameters, threads: Int, metrics: DaemonMetrics? = nil) throws {
+        self.metrics = metrics
         guard parameters.isWithinBounds else {
             throw HashingError(description: "Argon2 parameters \(parameters) are outside the accepted bounds")
         }
@@ -140,10 +146,13 @@ package final class PasswordHasher: Service, Sendable {
     private func run<T: Sendable>(peer: UInt32, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let ticket = Mutex<(id: UInt64?, cancelled: Bool)>((nil, false))
         let queue = self.queue
+        let metrics = self.metrics
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                let enqueued = ContinuousClock.now
                 let job = HashingQueue.Job(
                     run: {
+                        metrics?.hashingWaited(ContinuousClock.now - enqueued)
                         Self.lowerPoolThreadPriority()
                         continuation.resume(with: Result { try body() })
                     },

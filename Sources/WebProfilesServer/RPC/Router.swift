@@ -17,13 +17,22 @@ package struct Router: CallDispatcher {
     private struct Route: Sendable {
         var info: MethodInfo
         var listeners: Set<ListenerKind>
+        var metrics: CallMetrics?
         var start: Start
     }
 
     private var routes: [String: Route] = [:]
     private var interceptors: [any ServerInterceptor] = []
+    /// Where calls are counted and timed (nil: nowhere).
+    private let metrics: CallMetricsFactory?
+    /// The calls of methods no route has, under one label.
+    private let unknownMethodMetrics: CallMetrics?
 
-    package init() {}
+    /// - Parameter metrics: counts and times every call by method and status code.
+    package init(metrics: CallMetricsFactory? = nil) {
+        self.metrics = metrics
+        unknownMethodMetrics = metrics?.method("unknown")
+    }
 
     /// Adds an interceptor; they run in the order added.
     package mutating func add(interceptor: any ServerInterceptor) {
@@ -62,7 +71,7 @@ package struct Router: CallDispatcher {
     ) {
         precondition(routes[method.name] == nil, "method \(method.name) registered twice")
         let info = MethodInfo(name: method.name, requiresSession: method.requiresSession)
-        routes[method.name] = Route(info: info, listeners: listeners, start: { document, context, interceptors in
+        routes[method.name] = Route(info: info, listeners: listeners, metrics: metrics?.method(method.name), start: { document, context, interceptors in
             // Decoded once, here: the document is released before anything awaits.
             let request: Request
             do {
@@ -113,12 +122,15 @@ package struct Router: CallDispatcher {
     package var methodNames: [String] { routes.keys.sorted() }
 
     package func start(_ call: IncomingCall) -> CallStart {
-        // Timed only when the debug entry that reports it will be written.
-        let started = call.logger.logLevel <= .debug ? ContinuousClock.now : nil
+        let logsDuration = call.logger.logLevel <= .debug
+        let route = routes[call.method]
+        let metrics = route == nil ? unknownMethodMetrics : route?.metrics
+        // Timed only when something reports it: the metrics, or the debug entry.
+        let started = logsDuration || metrics != nil ? ContinuousClock.now : nil
         let context = CallContext(streamID: call.streamID, method: call.method, metadata: call.metadata, peer: call.peer,
                                   listener: call.listener, deadline: call.deadline, logger: call.logger)
         let outcome: CallStart
-        if let route = routes[call.method] {
+        if let route {
             if route.listeners.contains(call.listener) {
                 outcome = route.start(call.payload, context, interceptors)
             } else {
@@ -130,21 +142,25 @@ package struct Router: CallDispatcher {
         guard let started else { return outcome }
         switch outcome {
         case .answered(let response):
-            Self.logFinished(response, context: context, started: started)
+            Self.finished(response, context: context, started: started, metrics: metrics, log: logsDuration)
             return outcome
         case .pending(let run):
             return .pending {
                 let response = await run()
-                Self.logFinished(response, context: context, started: started)
+                Self.finished(response, context: context, started: started, metrics: metrics, log: logsDuration)
                 return response
             }
         }
     }
 
-    private static func logFinished(_ response: OutgoingResponse, context: CallContext, started: ContinuousClock.Instant) {
+    private static func finished(_ response: OutgoingResponse, context: CallContext, started: ContinuousClock.Instant, metrics: CallMetrics?,
+                                 log: Bool) {
+        let duration = ContinuousClock.now - started
+        metrics?.record(response.status, duration)
+        guard log else { return }
         context.logger.debug("call finished", metadata: [
             "status": "\(response.status.name)",
-            "duration_us": "\((ContinuousClock.now - started).wholeMicroseconds)",
+            "duration_us": "\(duration.wholeMicroseconds)",
         ])
     }
 

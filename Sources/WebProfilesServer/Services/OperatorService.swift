@@ -11,6 +11,7 @@ struct OperatorService {
     let connections: ConnectionRegistry
     let control: DaemonControl
     let startedAt: ContinuousClock.Instant
+    let metrics: DaemonMetrics
 
     func register(in router: inout Router) {
         let accounts = self.accounts
@@ -188,6 +189,16 @@ struct OperatorService {
         }
         router.register(OperatorAPI.reload, on: [.operator]) { _, _ in
             ReloadResponse(restartRequired: try await control.ask(.reload))
+        }
+        let metrics = self.metrics
+        router.register(OperatorAPI.metrics, on: [.operator]) { _, _ in
+            // The live sessions are the database's; without it, the rest is still worth a scrape.
+            let live = try? await store.counts().sessions
+            let snapshot = DaemonMetrics.Snapshot(
+                liveSessions: live, cachedSessions: accounts.cachedSessionCount, hashingQueueDepth: accounts.hasher.queueDepth,
+                connections: Dictionary(uniqueKeysWithValues: ListenerKind.allCases.map { ($0, connections.count(of: $0)) }),
+                storageHealthy: store.health.state == .ok)
+            return MetricsResponse(text: metrics.exposition(snapshot), contentType: DaemonMetrics.contentType)
         }
     }
 

@@ -22,7 +22,7 @@ public enum APICatalog {
     public static let methods: [any AnyMethodDescriptor] = [
         HealthAPI.check,
         SessionAPI.login, SessionAPI.activate, SessionAPI.requestRecovery, SessionAPI.completeRecovery, SessionAPI.whoami,
-        SessionAPI.authorize, SessionAPI.selectCompany, SessionAPI.acceptInvitation, SessionAPI.getAccount, SessionAPI.updateMyDetails,
+        SessionAPI.authorize, SessionAPI.authorizeMany, SessionAPI.listAuthorizedLines, SessionAPI.selectCompany, SessionAPI.acceptInvitation, SessionAPI.getAccount, SessionAPI.updateMyDetails,
         SessionAPI.logout, SessionAPI.listSessions, SessionAPI.revokeSession, SessionAPI.revokeOtherSessions, SessionAPI.changePassword,
         SessionAPI.beginTOTPEnrollment, SessionAPI.confirmTOTPEnrollment, SessionAPI.disableTOTP,
         ProfilesAPI.listRegistrations, ProfilesAPI.getRegistration, ProfilesAPI.registerUser, ProfilesAPI.changeProfile,

@@ -9,6 +9,10 @@ public enum SessionAPI {
     public static let completeRecovery = MethodDescriptor<CompleteRecoveryRequest, Empty>(service: "Session", method: "CompleteRecovery")
     public static let whoami = MethodDescriptor<WhoamiRequest, WhoamiResponse>(service: "Session", method: "Whoami", requiresSession: true)
     public static let authorize = MethodDescriptor<AuthorizeRequest, AuthorizeResponse>(service: "Session", method: "Authorize", requiresSession: true)
+    /// Several Authorize checks of one session in one call (a page's actions on many lines).
+    public static let authorizeMany = MethodDescriptor<AuthorizeManyRequest, AuthorizeManyResponse>(service: "Session", method: "AuthorizeMany", requiresSession: true)
+    /// The company lines the caller may act on with a line permission.
+    public static let listAuthorizedLines = MethodDescriptor<ListAuthorizedLinesRequest, ListAuthorizedLinesResponse>(service: "Session", method: "ListAuthorizedLines", requiresSession: true)
     public static let selectCompany = MethodDescriptor<SelectCompanyRequest, PrincipalResponse>(service: "Session", method: "SelectCompany", requiresSession: true)
     public static let acceptInvitation = MethodDescriptor<AcceptInvitationRequest, PrincipalResponse>(service: "Session", method: "AcceptInvitation", requiresSession: true)
     public static let getAccount = MethodDescriptor<Empty, AccountResponse>(service: "Session", method: "GetAccount", requiresSession: true)
@@ -151,6 +155,77 @@ public struct AuthorizeResponse: Codable, Sendable {
         self.allowed = allowed
         self.reason = reason
         self.principal = principal
+    }
+}
+
+/// One check of `Session/AuthorizeMany`: a permission, and the line for line permissions.
+public struct AuthorizationCheck: Codable, Hashable, Sendable {
+    public var permission: Permission
+    /// Required for line permissions (`line.*`), refused for the others.
+    public var line: String?
+    public init(permission: Permission, line: String? = nil) {
+        self.permission = permission
+        self.line = line
+    }
+}
+
+/// `Session/AuthorizeMany`: up to ``maxChecks`` checks, answered in the same order.
+public struct AuthorizeManyRequest: CompanyScopedRequest, Codable, Sendable {
+    /// The most checks one call may carry.
+    public static let maxChecks = 1000
+
+    public var checks: [AuthorizationCheck]
+    /// The company asked about (default: the session's).
+    public var companyId: String?
+    public init(checks: [AuthorizationCheck], companyId: String? = nil) {
+        self.checks = checks
+        self.companyId = companyId
+    }
+}
+
+/// The decision of one check.
+public struct AuthorizationResult: Codable, Hashable, Sendable {
+    public var allowed: Bool
+    public var reason: String
+    public init(allowed: Bool, reason: String) {
+        self.allowed = allowed
+        self.reason = reason
+    }
+}
+
+public struct AuthorizeManyResponse: Codable, Sendable {
+    /// One per check, in the order of the request's `checks`.
+    public var results: [AuthorizationResult]
+    public var principal: Principal
+    public init(results: [AuthorizationResult], principal: Principal) {
+        self.results = results
+        self.principal = principal
+    }
+}
+
+/// `Session/ListAuthorizedLines`: the company's lines `permission` (a `line.*` permission)
+/// reaches for the caller, in MSISDN order.
+public struct ListAuthorizedLinesRequest: CompanyScopedRequest, Codable, Sendable {
+    public var permission: Permission
+    public var pageSize: Int?
+    public var pageToken: String?
+    /// The company asked about (default: the session's).
+    public var companyId: String?
+    public init(permission: Permission, pageSize: Int? = nil, pageToken: String? = nil, companyId: String? = nil) {
+        self.permission = permission
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+        self.companyId = companyId
+    }
+}
+
+public struct ListAuthorizedLinesResponse: Codable, Sendable {
+    public var lines: [Line]
+    /// Set when more lines follow: pass it as `pageToken`.
+    public var nextPageToken: String?
+    public init(lines: [Line], nextPageToken: String? = nil) {
+        self.lines = lines
+        self.nextPageToken = nextPageToken
     }
 }
 

@@ -55,6 +55,21 @@ extension WebProfilesClient {
         try await call(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line, companyId: companyID), token: token, timeout: timeout)
     }
 
+    /// `Session/AuthorizeMany`: the decisions of `checks` (at most
+    /// ``AuthorizeManyRequest/maxChecks``), in their order.
+    public func authorizeMany(_ checks: [AuthorizationCheck], companyID: String? = nil, token: String? = nil,
+                              timeout: Duration? = nil) async throws -> AuthorizeManyResponse {
+        try await call(SessionAPI.authorizeMany, AuthorizeManyRequest(checks: checks, companyId: companyID), token: token, timeout: timeout)
+    }
+
+    /// `Session/ListAuthorizedLines`: a page of the company lines `permission` reaches.
+    public func listAuthorizedLines(_ permission: Permission, pageSize: Int? = nil, pageToken: String? = nil, companyID: String? = nil,
+                                    token: String? = nil, timeout: Duration? = nil) async throws -> ListAuthorizedLinesResponse {
+        try await call(SessionAPI.listAuthorizedLines,
+                       ListAuthorizedLinesRequest(permission: permission, pageSize: pageSize, pageToken: pageToken, companyId: companyID),
+                       token: token, timeout: timeout)
+    }
+
     /// `Session/SelectCompany`.
     public func selectCompany(_ companyID: String, token: String? = nil, timeout: Duration? = nil) async throws -> Principal {
         try await call(SessionAPI.selectCompany, SelectCompanyRequest(companyId: companyID), token: token, timeout: timeout).principal

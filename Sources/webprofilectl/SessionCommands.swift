@@ -141,22 +141,67 @@ struct AuthorizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "authorize",
         abstract: "Check a permission: exit 0 when allowed, 3 when not.",
-        discussion: "Permissions: \(Permission.allCases.map(\.rawValue).joined(separator: ", ")). Line permissions (line.*) need --line."
+        discussion: """
+            Permissions: \(Permission.allCases.map(\.rawValue).joined(separator: ", ")). Line permissions (line.*) need --line; \
+            several --line values are checked in one call (Session/AuthorizeMany), one row each, exit 3 if any is not allowed.
+            """
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The permission, e.g. invoices.view or line.manage.") var permission: Permission
-    @Option(help: "The line (E.164, +39…) for line permissions.") var line: String?
+    @Option(help: "The line (E.164, +39…) for line permissions; repeat it to check several lines at once.") var line: [String] = []
     @OptionGroup var company: CompanyOption
+
+    func validate() throws {
+        guard line.count <= AuthorizeManyRequest.maxChecks else { throw ValidationError("at most \(AuthorizeManyRequest.maxChecks) --line values") }
+    }
 
     func run() async throws {
         try await runReportingErrors {
-            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line, companyId: company.companyID))
+            if line.count > 1 {
+                let request = AuthorizeManyRequest(checks: line.map { AuthorizationCheck(permission: permission, line: $0) }, companyId: company.companyID)
+                let response = try await global.sessionCall(SessionAPI.authorizeMany, request)
+                try global.emit(response) {
+                    Output.table(["LINE", "ALLOWED", "REASON"], zip(line, response.results).map { [$0, $1.allowed ? "yes" : "no", $1.reason] })
+                }
+                if response.results.contains(where: { !$0.allowed }) { throw ExitCode(CLIExit.notAllowed) }
+                return
+            }
+            let response = try await global.sessionCall(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line.first, companyId: company.companyID))
             try global.emit(response) {
                 Output.fields([("allowed", response.allowed ? "yes" : "no"), ("reason", response.reason),
                                ("username", response.principal.username), ("company", response.principal.companyName),
                                ("profile", Formatting.profile(response.principal.profile))])
             }
             if !response.allowed { throw ExitCode(CLIExit.notAllowed) }
+        }
+    }
+}
+
+struct AuthorizedLinesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authorized-lines",
+        abstract: "List the company lines a line permission lets you act on (Session/ListAuthorizedLines).",
+        discussion: "Line permissions: \(Permission.allCases.filter(\.isLineScoped).map(\.rawValue).joined(separator: ", "))."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The line permission, e.g. line.manage.") var permission: Permission
+    @Option(help: "Lines per page (1...500).") var pageSize: Int?
+    @Option(help: "The page after the one that gave this token.") var pageToken: String?
+    @OptionGroup var company: CompanyOption
+
+    func validate() throws {
+        guard permission.isLineScoped else { throw ValidationError("\(permission) is not a line permission") }
+        if let pageSize, !(1...500).contains(pageSize) { throw ValidationError("--page-size must be 1...500") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let request = ListAuthorizedLinesRequest(permission: permission, pageSize: pageSize, pageToken: pageToken, companyId: company.companyID)
+            let response = try await global.sessionCall(SessionAPI.listAuthorizedLines, request)
+            try global.emit(response) {
+                Output.table(["LINE", "KIND"], response.lines.map { [$0.msisdn, $0.kind.rawValue] })
+                if let next = response.nextPageToken { print("more: --page-token \(next)") }
+            }
         }
     }
 }

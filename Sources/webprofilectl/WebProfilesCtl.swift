@@ -23,7 +23,7 @@ struct WebProfilesCtl: AsyncParsableCommand {
         version: webProfilesVersion,
         subcommands: [
             HealthCommand.self, LoginCommand.self, ActivateCommand.self, RecoverCommand.self, LogoutCommand.self, WhoamiCommand.self,
-            AuthorizeCommand.self, AccountCommand.self, CompanyCommand.self, SessionsCommand.self, PasswordCommand.self, TOTPCommand.self,
+            AuthorizeCommand.self, AuthorizedLinesCommand.self, AccountCommand.self, CompanyCommand.self, SessionsCommand.self, PasswordCommand.self, TOTPCommand.self,
             UsersCommand.self, AuditCommand.self, OperatorCommand.self, BenchCommand.self,
         ]
     )

@@ -176,48 +176,150 @@ package final class Authorizer: Sendable {
 
     /// `Session/Authorize` for an authenticated session.
     func authorize(_ request: AuthorizeRequest, session: AuthenticatedSession) async throws -> AuthorizeResponse {
-        let principal = try session.principal(for: request.companyId)
-        let line = try Self.line(of: request)
-        var kind: LineKind?
-        if request.permission.isLineScoped, let line {
-            kind = try await lineKinds(companyID: principal.companyID)[line.value]
-        }
-        let decision = Self.decide(request, line: line, lineKind: kind, principal: principal)
-        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal.principal)
+        let checks = [try Check(request.permission, line: request.line, field: "line")]
+        let decided = try await decide(checks, companyID: request.companyId, session: session)
+        let decision = decided.decisions[0]
+        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: decided.principal.principal)
     }
 
-    /// The decision of ``authorize(_:session:)``, from memory, with the principal it is about;
-    /// `.needsStore` if the company's lines are not cached. The caller shapes the answer (the
-    /// fast path with the principal pre-encoded).
+    /// ``authorize(_:session:)`` from memory; `.needsStore` if the company's lines are not
+    /// cached. The caller shapes the answer (the fast path with the principal pre-encoded).
     func authorizeFromMemory(_ request: AuthorizeRequest, session: AuthenticatedSession) throws -> MemoryAnswer<(AuthorizationDecision, CachedPrincipal)> {
+        let checks = [try Check(request.permission, line: request.line, field: "line")]
+        switch try decideFromMemory(checks, companyID: request.companyId, session: session) {
+        case .answered(let decided): return .answered((decided.decisions[0], decided.principal))
+        case .needsStore: return .needsStore
+        }
+    }
+
+    // MARK: Session/AuthorizeMany
+
+    /// The checks of `Session/AuthorizeMany`, validated (count first, then each one).
+    func checks(of request: AuthorizeManyRequest) throws -> [Check] {
+        guard !request.checks.isEmpty, request.checks.count <= AuthorizeManyRequest.maxChecks else {
+            throw RPCError.invalidArgument(field: "checks", "must hold between 1 and \(AuthorizeManyRequest.maxChecks) checks")
+        }
+        return try request.checks.enumerated().map { index, check in try Check(check.permission, line: check.line, field: "checks[\(index)].line") }
+    }
+
+    /// `Session/AuthorizeMany`: the same decisions as one Authorize per check, in order.
+    func authorizeMany(_ request: AuthorizeManyRequest, session: AuthenticatedSession) async throws -> AuthorizeManyResponse {
+        let decided = try await decide(try checks(of: request), companyID: request.companyId, session: session)
+        return AuthorizeManyResponse(results: decided.results, principal: decided.principal.principal)
+    }
+
+    /// ``authorizeMany(_:session:)`` from memory, or `.needsStore`.
+    func authorizeManyFromMemory(_ request: AuthorizeManyRequest, session: AuthenticatedSession) throws -> MemoryAnswer<AuthorizeManyResponse> {
+        switch try decideFromMemory(try checks(of: request), companyID: request.companyId, session: session) {
+        case .answered(let decided): return .answered(AuthorizeManyResponse(results: decided.results, principal: decided.principal.principal))
+        case .needsStore: return .needsStore
+        }
+    }
+
+    // MARK: Session/ListAuthorizedLines
+
+    /// `Session/ListAuthorizedLines`: the company's lines `permission` reaches, in MSISDN order, a
+    /// page at a time.
+    func listAuthorizedLines(_ request: ListAuthorizedLinesRequest, session: AuthenticatedSession) async throws -> ListAuthorizedLinesResponse {
+        if case .answered(let response) = try listAuthorizedLinesFromMemory(request, session: session) { return response }
+        let (size, after) = try Self.paging(request)
+        let principal = try session.principal(for: request.companyId)
+        return Self.authorizedLines(request.permission, principal: principal, lines: try await lineKinds(companyID: principal.companyID),
+                                    pageSize: size, after: after)
+    }
+
+    /// ``listAuthorizedLines(_:session:)`` from memory, or `.needsStore`.
+    func listAuthorizedLinesFromMemory(_ request: ListAuthorizedLinesRequest, session: AuthenticatedSession) throws -> MemoryAnswer<ListAuthorizedLinesResponse> {
+        let (size, after) = try Self.paging(request)
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
         let principal = try session.principal(for: request.companyId)
-        let line = try Self.line(of: request)
-        var kind: LineKind?
-        if request.permission.isLineScoped, let line {
-            guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
-            metrics.cache(.lines, hit: true)
-            kind = lines[line.value]
-        }
-        return .answered((Self.decide(request, line: line, lineKind: kind, principal: principal), principal))
+        guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
+        metrics.cache(.lines, hit: true)
+        return .answered(Self.authorizedLines(request.permission, principal: principal, lines: lines, pageSize: size, after: after))
     }
 
-    /// The line a request names, validated: required for line-scoped permissions, refused otherwise.
-    private static func line(of request: AuthorizeRequest) throws -> MSISDN? {
-        if request.permission.isLineScoped {
-            guard let text = request.line else {
-                throw RPCError.invalidArgument(field: "line", "\(request.permission) is checked against a line")
+    private static func paging(_ request: ListAuthorizedLinesRequest) throws -> (size: Int, after: String?) {
+        guard request.permission.isLineScoped else {
+            throw RPCError.invalidArgument(field: "permission", "\(request.permission) is not checked against a line")
+        }
+        return (try Paging.size(request.pageSize), try Paging.key(from: request.pageToken))
+    }
+
+    private static func authorizedLines(_ permission: Permission, principal: CachedPrincipal, lines: [String: LineKind], pageSize: Int,
+                                        after: String?) -> ListAuthorizedLinesResponse {
+        var page: [Line] = []
+        for msisdn in lines.keys.sorted() where after.map({ msisdn > $0 }) ?? true {
+            let kind = lines[msisdn]
+            guard Check.decide(permission, line: msisdn, kind: kind, principal: principal).allowed, let kind else { continue }
+            if page.count == pageSize {
+                return ListAuthorizedLinesResponse(lines: page, nextPageToken: Paging.token(for: page.last?.msisdn))
             }
-            do { return try MSISDN(text, field: "line") } catch { throw error.rpcError }
-        } else if request.line != nil {
-            throw RPCError.invalidArgument(field: "line", "\(request.permission) does not take a line")
+            page.append(Line(msisdn: msisdn, kind: kind))
         }
-        return nil
+        return ListAuthorizedLinesResponse(lines: page)
     }
 
-    private static func decide(_ request: AuthorizeRequest, line: MSISDN?, lineKind: LineKind?, principal: CachedPrincipal) -> AuthorizationDecision {
-        AuthorizationDecision.decide(permission: request.permission, profile: principal.profile, ownLine: principal.line,
-                                     line: line?.value, companyLineKind: lineKind)
+    // MARK: Decisions
+
+    /// A permission check, validated: the line it names (normalised), required for line
+    /// permissions and refused for the others.
+    struct Check: Sendable {
+        let permission: Permission
+        let line: MSISDN?
+
+        init(_ permission: Permission, line text: String?, field: String) throws {
+            self.permission = permission
+            if permission.isLineScoped {
+                guard let text else { throw RPCError.invalidArgument(field: field, "\(permission) is checked against a line") }
+                do { line = try MSISDN(text, field: field) } catch { throw error.rpcError }
+            } else if text != nil {
+                throw RPCError.invalidArgument(field: field, "\(permission) does not take a line")
+            } else {
+                line = nil
+            }
+        }
+
+        /// Whether the decision depends on the company's lines.
+        var needsLines: Bool { line != nil }
+
+        func decide(_ principal: CachedPrincipal, lines: [String: LineKind]?) -> AuthorizationDecision {
+            Self.decide(permission, line: line?.value, kind: line.flatMap { lines?[$0.value] }, principal: principal)
+        }
+
+        /// The one rule: the profile's grant, and for line permissions the line's kind in the company.
+        static func decide(_ permission: Permission, line: String?, kind: LineKind?, principal: CachedPrincipal) -> AuthorizationDecision {
+            AuthorizationDecision.decide(permission: permission, profile: principal.profile, ownLine: principal.line, line: line, companyLineKind: kind)
+        }
+    }
+
+    /// Decisions of some checks about one principal.
+    struct Decided {
+        var principal: CachedPrincipal
+        var decisions: [AuthorizationDecision]
+        var results: [AuthorizationResult] { decisions.map { AuthorizationResult(allowed: $0.allowed, reason: $0.reason) } }
+    }
+
+    /// Decides `checks` from memory: `.needsStore` when memory cannot be trusted or the
+    /// company's lines (needed by a line check) are not cached.
+    func decideFromMemory(_ checks: [Check], companyID: String?, session: AuthenticatedSession) throws -> MemoryAnswer<Decided> {
+        guard store.backend.cacheIsTrustworthy else { return .needsStore }
+        let principal = try session.principal(for: companyID)
+        var lines: [String: LineKind]?
+        if checks.contains(where: \.needsLines) {
+            guard let cached = cache.lines(companyID: principal.companyID) else { return .needsStore }
+            metrics.cache(.lines, hit: true)
+            lines = cached
+        }
+        return .answered(Decided(principal: principal, decisions: checks.map { $0.decide(principal, lines: lines) }))
+    }
+
+    /// Decides `checks`: from memory when it can (``decideFromMemory(_:companyID:session:)``),
+    /// otherwise with the company's lines loaded, by the same rule.
+    func decide(_ checks: [Check], companyID: String?, session: AuthenticatedSession) async throws -> Decided {
+        if case .answered(let decided) = try decideFromMemory(checks, companyID: companyID, session: session) { return decided }
+        let principal = try session.principal(for: companyID)
+        let lines = checks.contains(where: \.needsLines) ? try await lineKinds(companyID: principal.companyID) : nil
+        return Decided(principal: principal, decisions: checks.map { $0.decide(principal, lines: lines) })
     }
 
     /// The kinds of a company's lines, cached.

@@ -51,6 +51,22 @@ struct SessionService {
         }) { request, context in
             try await accounts.authorizer.authorize(request, session: try context.requireSession())
         }
+        // Many checks, or the lines a permission reaches: answered on the event loop like
+        // Authorize when the company's lines are cached.
+        router.register(SessionAPI.authorizeMany, on: [.api], immediate: { request, context -> AuthorizeManyResponse? in
+            guard case .answered(let response) = try accounts.authorizer.authorizeManyFromMemory(request, session: try context.requireSession()) else { return nil }
+            return response
+        }) { request, context in
+            try await accounts.authorizer.authorizeMany(request, session: try context.requireSession())
+        }
+        router.register(SessionAPI.listAuthorizedLines, on: [.api], immediate: { request, context -> ListAuthorizedLinesResponse? in
+            guard case .answered(let response) = try accounts.authorizer.listAuthorizedLinesFromMemory(request, session: try context.requireSession()) else {
+                return nil
+            }
+            return response
+        }) { request, context in
+            try await accounts.authorizer.listAuthorizedLines(request, session: try context.requireSession())
+        }
         router.register(SessionAPI.selectCompany, on: [.api]) { request, context in
             PrincipalResponse(principal: try await accounts.selectCompany(request.companyId, session: try context.requireSession()).principal)
         }

@@ -35,6 +35,8 @@ USER_PASSWORD = "Meadow-Copper-Violin-2026"
 # no more password checks of one account run at once than failures would lock it; 4 keep the
 # hashing threads of 2 cores busy.
 LOGINS_IN_FLIGHT = 4
+# The lines of the page that AuthorizeMany and ListAuthorizedLines are measured on.
+PAGE_LINES = 300
 
 
 def log(message):
@@ -193,6 +195,10 @@ def set_up_company(daemon):
     return rep_token, user_token
 
 
+def company_id(daemon, token):
+    return json.loads(daemon.ctl("--json", "whoami", token=token))["principal"]["companyId"]
+
+
 def frame_sizes(daemon, token):
     """Bytes of the Authorize REQUEST and RESPONSE frames, as the Python client sends them."""
     import wp_client  # the Python client written from Protocol/PROTOCOL.md (needs cbor2)
@@ -222,6 +228,29 @@ def build_floor(folder):
 
 def floor(binary, request_bytes, response_bytes, duration, cpu):
     return pick(json.loads(run(pinned([binary, str(request_bytes), str(response_bytes), str(duration)], cpu))))
+
+
+def build_loadgen(folder):
+    """Compiles Benchmarks/loadgen/wpload.c, the C load generator in the manner of redis-benchmark."""
+    binary = os.path.join(folder, "wpload")
+    compiler = shutil.which("cc") or shutil.which("clang")
+    if not compiler:
+        raise SystemExit("bench: no C compiler (cc or clang) for the load generator")
+    run([compiler, "-O2", "-o", binary, os.path.join(ROOT, "Benchmarks", "loadgen", "wpload.c")])
+    return binary
+
+
+def wpload(binary, daemon, token, connections, inflight, duration, warmup=1, cpu=None, extra=()):
+    """One load of the C generator: pre-encoded REQUEST frames, latency per call by stream id."""
+    argv = [binary, "--socket", daemon.socket, "--token", token, "--connections", str(connections), "--inflight", str(inflight),
+            "--duration", str(duration), "--warmup", str(warmup), *extra]
+    meter = CPUMeter(daemon.process.pid)
+    out = json.loads(run(pinned(argv, cpu)))
+    if out["errors"]:
+        raise SystemExit(f"bench: wpload got {out['errors']} error answers: {out.get('firstError')}")
+    result = pick(out)
+    # Warm-up calls are not in the latency samples but cost CPU: count them at the same rate.
+    return meter.per_call(result, result["callsPerSecond"] * (duration + warmup))
 
 
 class Redis:
@@ -368,6 +397,22 @@ def main():
         for connections, inflight in ((50, 1), (50, 16)):
             measure(f"webprofiled {connections}x{inflight}", lambda: bench_ctl(
                 daemon, "authorize", user_token, connections, inflight, duration, extra=("--permission", PERMISSION, "--line", LINE)))
+
+        # The C load generator: the server's cost apart from any client library.
+        loadgen = build_loadgen(folder)
+        authorize = ("--permission", PERMISSION, "--line", LINE)
+        for connections, inflight in ((1, 1), (50, 1), (50, 16)):
+            measure(f"wpload {connections}x{inflight}", lambda: wpload(loadgen, daemon, user_token, connections, inflight, duration,
+                                                                       extra=authorize))
+        # A page of a representative's lines: 300 lines, each checked (AuthorizeMany) or listed
+        # (ListAuthorizedLines) in one call.
+        page_lines = [f"+3934{n:08d}" for n in range(PAGE_LINES)]
+        daemon.ctl("operator", "lines", "add", company_id(daemon, rep_token), *page_lines)
+        checks = [arg for line in page_lines for arg in ("--line", line)]
+        measure("wpload authorize-many 1x1", lambda: wpload(loadgen, daemon, rep_token, 1, 1, duration, extra=(
+            "--method", "AuthorizeMany", "--permission", PERMISSION, "--checks", str(PAGE_LINES), *checks)))
+        measure("wpload authorized-lines 1x1", lambda: wpload(loadgen, daemon, rep_token, 1, 1, duration, extra=(
+            "--method", "ListAuthorizedLines", "--permission", PERMISSION, "--page-size", str(PAGE_LINES))))
 
         redis = Redis(folder, response_bytes - 12)
         results["redis_version"] = redis.version

@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "WireTests",
             dependencies: [
-                "WebProfilesWire", "WebProfilesAPI", "CBOR", "ProtocolTestVectors",
+                "WebProfilesWire", "WebProfilesAPI", "WebProfilesDomain", "CBOR", "ProtocolTestVectors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

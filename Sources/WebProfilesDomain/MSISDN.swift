@@ -30,5 +30,25 @@ public struct MSISDN: Sendable, Hashable, CustomStringConvertible {
         value = "+39" + national
     }
 
+    /// `text` if it is already in the stored form (`+39` and the digits of a mobile or fixed
+    /// number), nil otherwise: a check that allocates nothing, for the hot path. The throwing
+    /// initializer accepts the other input forms and says what is wrong.
+    public init?(canonical text: String) {
+        var utf8 = text.utf8.makeIterator()
+        guard utf8.next() == UInt8(ascii: "+"), utf8.next() == UInt8(ascii: "3"), utf8.next() == UInt8(ascii: "9") else { return nil }
+        guard let first = utf8.next() else { return nil }
+        var digits = 1
+        while let byte = utf8.next() {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            digits += 1
+        }
+        switch first {
+        case UInt8(ascii: "3") where (9...10).contains(digits): kind = .mobile
+        case UInt8(ascii: "0") where (6...11).contains(digits): kind = .fixed
+        default: return nil
+        }
+        value = text
+    }
+
     public var description: String { value }
 }

@@ -46,6 +46,24 @@ package protocol CallDispatcher: Sendable {
     /// The call's payload is decoded here, so the parsed document is gone before anything
     /// awaits. It must never block, and never throws: every failure is an error response.
     func start(_ call: IncomingCall) -> CallStart
+
+    /// Answers a REQUEST from its payload's bytes alone, before anything is parsed, when it can:
+    /// the hot path (a cached `Session/Authorize`), which then costs no document, no decoding
+    /// and no task. Returns the whole RESPONSE frame for stream `streamID`, or nil to let
+    /// ``start(_:)`` take the call as usual, so it must only answer what ``start(_:)`` would
+    /// answer the same way. Runs on the connection's event loop; never blocks.
+    ///
+    /// - Parameter debugLogging: whether the connection logs at debug level (every call's
+    ///   duration is then logged by ``start(_:)``, so the hot path steps aside).
+    func answerInPlace(_ payload: ByteBuffer, streamID: UInt32, listener: ListenerKind, debugLogging: Bool, allocator: ByteBufferAllocator) -> ByteBuffer?
+}
+
+extension CallDispatcher {
+    /// No hot path: every call goes through ``start(_:)``.
+    package func answerInPlace(_ payload: ByteBuffer, streamID: UInt32, listener: ListenerKind, debugLogging: Bool,
+                               allocator: ByteBufferAllocator) -> ByteBuffer? {
+        nil
+    }
 }
 
 /// How a call goes on after ``CallDispatcher/start(_:)``.

@@ -230,6 +230,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func startRequest(_ frame: Frame, context: ChannelHandlerContext) {
         let streamID = frame.streamID
         sawCallInBurst = true
+        if let answer = dispatcher.answerInPlace(frame.payload, streamID: streamID, listener: listener, debugLogging: logger.logLevel <= .debug,
+                                                 allocator: context.channel.allocator) {
+            return writeFramedResponse(answer, streamID: streamID, context: context)
+        }
         let call: IncomingCall
         let heldBytes: Int
         do {
@@ -309,8 +313,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         write(frame, context: context)
     }
 
+    /// Writes a whole RESPONSE frame made by the dispatcher's in-place path, within the
+    /// client's `maxFrameBytes` like every answer.
+    private func writeFramedResponse(_ frame: ByteBuffer, streamID: UInt32, context: ChannelHandlerContext) {
+        guard machine.phase != .closed, context.channel.isActive else { return }
+        let length = frame.readableBytes - 4
+        guard UInt64(length) <= machine.peerMaxFrameBytes else {
+            return writeResponse(streamID: streamID, .error(RPCError(code: .resourceExhausted, message: "the response of \(length) bytes exceeds your maxFrameBytes of \(machine.peerMaxFrameBytes)")), context: context)
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        needsFlush = true
+        if !context.channel.isWritable { chargeQueuedAnswers(context: context) }
+    }
+
     private func write(_ frame: Frame, context: ChannelHandlerContext) {
         guard machine.phase != .closed, context.channel.isActive else { return }
+        // A payload made with room for the header is framed where it is (the in-place answers).
         var buffer = context.channel.allocator.buffer(capacity: Frame.headerBytes + frame.payload.readableBytes)
         frame.write(to: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)

@@ -45,4 +45,27 @@ public struct Frame: Hashable, Sendable {
         var payload = payload
         buffer.writeBuffer(&payload)
     }
+
+    /// Makes `buffer`, a payload buffer from ``payloadBuffer(capacity:allocator:)`` with the
+    /// payload written, into the whole frame: the header goes into the room left before the
+    /// payload, so nothing is copied (keep `buffer` uniquely referenced, or it is copied on write).
+    public static func frameInPlace(_ buffer: inout ByteBuffer, kind: FrameKind, status: StatusCode = .ok, streamID: UInt32 = 0) {
+        precondition(buffer.readerIndex >= headerBytes, "a payload buffer without room for the header")
+        let start = buffer.readerIndex - headerBytes
+        buffer.setInteger(UInt32(headerBytesAfterLength + buffer.readableBytes), at: start)
+        buffer.setInteger(kind.rawValue, at: start + 4)
+        buffer.setInteger(UInt8(0), at: start + 5)
+        buffer.setInteger(status.rawValue, at: start + 6)
+        buffer.setInteger(streamID, at: start + 8)
+        buffer.moveReaderIndex(to: start)
+    }
+
+    /// An empty payload buffer with room for `capacity` payload bytes and the header before
+    /// them, for ``frameInPlace(_:kind:status:streamID:)``: one allocation for the whole frame.
+    public static func payloadBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: headerBytes + capacity)
+        buffer.moveWriterIndex(forwardBy: headerBytes)
+        buffer.moveReaderIndex(forwardBy: headerBytes)
+        return buffer
+    }
 }

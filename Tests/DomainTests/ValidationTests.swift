@@ -41,6 +41,20 @@ struct ValidationTests {
         }
     }
 
+    /// The allocation-free check accepts exactly the stored form, with the kind the full parser gives.
+    @Test func canonicalMSISDNsAreTheStoredForm() throws {
+        for input in ["+393331234567", "+39333123456", "+390612345678", "+39061234", "+3906123456789"] {
+            let full = try MSISDN(input)
+            let fast = try #require(MSISDN(canonical: input))
+            #expect(fast == full, "\(input)")
+        }
+        for other in ["+39 333 1234567", "0039333123456", "3331234567", "+41791234567", "+3933312345", "+39333123456a", "+39833123456",
+                      "+3906123", "+39061234567890", "+39", ""] {
+            #expect(MSISDN(canonical: other) == nil, "\(other)")
+            if let full = try? MSISDN(other) { #expect(full.value != other, "\(other) is stored as it is, yet refused as canonical") }
+        }
+    }
+
     @Test func usernamesAreNormalisedOnce() throws {
         #expect(try Username("  Mario.Rossi ").value == "mario.rossi")
         // NFC: e + combining acute == é.

@@ -8,25 +8,41 @@ import WebProfilesStore
 /// changes make it forget; a load that raced with a change brings nothing back.
 @Suite("Authorization cache")
 struct AuthorizationCacheTests {
+    /// The cache key of the session whose token is `token`.
+    static func key(_ token: String) -> SessionTokenHash { SessionTokenHash(token: token) }
+
     static func record(_ id: String, hash: String, account: String? = nil, at now: Date) -> SessionRecord {
-        SessionRecord(id: id, accountId: account ?? "a-\(id)", tokenHash: hash, createdAt: now, expiresAt: now.addingTimeInterval(3600), lastSeenAt: now)
+        SessionRecord(id: id, accountId: account ?? "a-\(id)", tokenHash: key(hash).hex, createdAt: now, expiresAt: now.addingTimeInterval(3600),
+                      lastSeenAt: now)
     }
 
     static func load(_ cache: AuthorizationCache, _ record: SessionRecord) {
-        cache.finishSessionLoad(cache.beginSessionLoad(record.tokenHash), record)
+        cache.finishSessionLoad(cache.beginSessionLoad(SessionTokenHash(hex: record.tokenHash)!), record)
     }
 
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     let lifetime = SessionLifetime(idleTimeout: 60)
+
+    @Test func tokenHashesKeepTheDatabaseForm() {
+        for token in ["wps_" + String(repeating: "A", count: 43), "", "é"] {
+            let key = SessionTokenHash(token: token)
+            #expect(key.hex == Secrets.sha256Hex(token))
+            #expect(SessionTokenHash(hex: key.hex) == key)
+        }
+        #expect(SessionTokenHash(hex: String(repeating: "g", count: 64)) == nil)
+        #expect(SessionTokenHash(hex: String(repeating: "A", count: 64)) == nil, "only the lowercase form the store writes")
+        #expect(SessionTokenHash(hex: "ab") == nil)
+        #expect(SessionTokenHash(token: "a") != SessionTokenHash(token: "b"))
+    }
 
     @Test func usesAreFlushedOnceWithTheirLatestTime() {
         let cache = AuthorizationCache()
         Self.load(cache, Self.record("a", hash: "ha", at: start))
         Self.load(cache, Self.record("b", hash: "hb", at: start))
         #expect(cache.takeDirty().isEmpty, "loading a session is not a use")
-        _ = cache.use(tokenHash: "ha", at: start.addingTimeInterval(1), lifetime: lifetime)
-        _ = cache.use(tokenHash: "ha", at: start.addingTimeInterval(2), lifetime: lifetime)
-        _ = cache.use(tokenHash: "hb", at: start.addingTimeInterval(3), lifetime: lifetime)
+        _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(1), lifetime: lifetime)
+        _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(2), lifetime: lifetime)
+        _ = cache.use(tokenHash: Self.key("hb"), at: start.addingTimeInterval(3), lifetime: lifetime)
         #expect(cache.takeDirty() == ["a": start.addingTimeInterval(2), "b": start.addingTimeInterval(3)])
         #expect(cache.takeDirty().isEmpty)
     }
@@ -34,10 +50,10 @@ struct AuthorizationCacheTests {
     @Test func expiredSessionsAreForgottenAtTheirNextUse() {
         let cache = AuthorizationCache()
         Self.load(cache, Self.record("a", hash: "ha", at: start))
-        guard case .expired = cache.use(tokenHash: "ha", at: start.addingTimeInterval(61), lifetime: lifetime) else {
+        guard case .expired = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(61), lifetime: lifetime) else {
             Issue.record("an idle session was still live"); return
         }
-        guard case .unknown = cache.use(tokenHash: "ha", at: start.addingTimeInterval(62), lifetime: lifetime) else {
+        guard case .unknown = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(62), lifetime: lifetime) else {
             Issue.record("an expired session stayed cached"); return
         }
         #expect(cache.sessionCount == 0)
@@ -48,15 +64,15 @@ struct AuthorizationCacheTests {
         let record = Self.record("x", hash: "hx", at: start)
         // Read from the database, then the session is ended and the change published, then the
         // load finishes: the ended session must not come back.
-        let ticket = cache.beginSessionLoad("hx")
-        cache.apply([.sessions(["hx"])])
+        let ticket = cache.beginSessionLoad(Self.key("hx"))
+        cache.apply([.sessions([Self.key("hx").hex])])
         cache.finishSessionLoad(ticket, record)
-        guard case .unknown = cache.use(tokenHash: "hx", at: start, lifetime: lifetime) else { Issue.record("raced session cached"); return }
+        guard case .unknown = cache.use(tokenHash: Self.key("hx"), at: start, lifetime: lifetime) else { Issue.record("raced session cached"); return }
         // A change to another session does not spoil the load.
-        let fresh = cache.beginSessionLoad("hx")
-        cache.apply([.sessions(["other"]), .account("someone-else")])
+        let fresh = cache.beginSessionLoad(Self.key("hx"))
+        cache.apply([.sessions([Self.key("other").hex]), .account("someone-else")])
         cache.finishSessionLoad(fresh, record)
-        guard case .live = cache.use(tokenHash: "hx", at: start, lifetime: lifetime) else { Issue.record("fresh load not cached"); return }
+        guard case .live = cache.use(tokenHash: Self.key("hx"), at: start, lifetime: lifetime) else { Issue.record("fresh load not cached"); return }
     }
 
     @Test func committedChangesForgetWhatTheyTouched() {

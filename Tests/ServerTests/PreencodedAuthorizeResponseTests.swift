@@ -1,4 +1,5 @@
 import CBOR
+import NIOCore
 import Testing
 import WebProfilesAPI
 import WebProfilesDomain
@@ -24,5 +25,26 @@ struct PreencodedAuthorizeResponseTests {
         // And a client decodes it into the same answer.
         let decoded = try CBORDecoder().decode(AuthorizeResponse.self, from: try Payload.document(fast, limits: Payload.responseLimits), key: messageKey)
         #expect(decoded.principal == principal && decoded.allowed == allowed && decoded.reason == reason)
+    }
+
+    /// The in-place answer, written straight into a frame buffer, is the same bytes again, and
+    /// framed where it is it makes the frame the general path writes.
+    @Test(arguments: [Profile.legalRepresentative, .adminLight, .deviceUser, .user],
+          [AuthorizationDecision.granted, .profileLacksPermission, .lineOutOfScope])
+    func theInPlaceAnswerIsTheSameBytes(profile: Profile, decision: AuthorizationDecision) throws {
+        let principal = Principal(
+            registrationId: "b01d13bd-df9b-476f-82c9-8b3bea4fed71", companyId: "684bcfc5-bf5e-4898-9f3c-8295f496f8d9",
+            companyName: "Rossi S.r.l.", username: "anna.bianchi", displayName: "Anna Bianchi", profile: profile,
+            referent: profile == .adminLight ? "Referente mobile" : nil, line: profile == .deviceUser ? "+393331234567" : nil,
+            permissions: PermissionTable.permissions(of: profile)
+        )
+        let slow = try Payload.encode(ResponseEnvelope(message: AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: principal)))
+        let inPlace = AuthorizeInPlace.response(decision, principal: try CBOREncodedValue(encoding: principal), allocator: ByteBufferAllocator())
+        #expect(inPlace == slow)
+        var written = ByteBuffer()
+        Frame(kind: .response, status: .ok, streamID: 77, payload: inPlace).write(to: &written)
+        var framed = inPlace
+        Frame.frameInPlace(&framed, kind: .response, status: .ok, streamID: 77)
+        #expect(framed == written)
     }
 }

@@ -113,13 +113,14 @@ extension AccountsService {
         }
         let now = self.now()
         let token = Secrets.newSessionToken()
-        let session = SessionRecord(id: ProfileStore.newPublicID(), accountId: account.id, tokenHash: Secrets.sha256Hex(token), createdAt: now,
+        let tokenHash = SessionTokenHash(token: token)
+        let session = SessionRecord(id: ProfileStore.newPublicID(), accountId: account.id, tokenHash: tokenHash.hex, createdAt: now,
                                     expiresAt: now.addingTimeInterval(configuration.sessionLifetime.timeInterval), lastSeenAt: now,
                                     selectedCompanyId: input.companyID, clientAddress: input.client.address, userAgent: input.client.userAgent)
         // The new session is cached unless a change touched it meanwhile (a revocation, a
         // password change): its first use then loads it from the database, where it exists only
         // if still valid.
-        let sessionTicket = cache.beginSessionLoad(session.tokenHash)
+        let sessionTicket = cache.beginSessionLoad(tokenHash)
         let outcome: LoginOutcome
         do {
             outcome = try await store.recordLoginSuccess(LoginSuccess(

@@ -9,7 +9,7 @@ import WebProfilesWire
 /// to, with the principals of its active registrations as of this call.
 package struct AuthenticatedSession: Sendable {
     package var sessionID: String
-    package var tokenHash: String
+    package var tokenHash: SessionTokenHash
     package var createdAt: Date
     package var expiresAt: Date
     package var lastSeenAt: Date
@@ -21,7 +21,7 @@ package struct AuthenticatedSession: Sendable {
 
     package var accountID: String { account.accountID }
 
-    init(_ session: AuthorizationCache.CachedSession, tokenHash: String, usedAt now: Date, account: CachedAccount) {
+    init(_ session: AuthorizationCache.CachedSession, tokenHash: SessionTokenHash, usedAt now: Date, account: CachedAccount) {
         self.sessionID = session.id
         self.tokenHash = tokenHash
         self.createdAt = session.createdAt

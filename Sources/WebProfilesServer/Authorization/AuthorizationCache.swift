@@ -34,24 +34,24 @@ final class AuthorizationCache: Sendable {
     }
 
     private struct State: Sendable {
-        var sessions = GuardedCache<String, CachedSession>()
+        var sessions = GuardedCache<SessionTokenHash, CachedSession>()
         /// The last uses not yet written to the database, by session id: the periodic flush
         /// swaps this out whole, so it never scans sessions under the lock the event loops take
         /// on every call.
         var dirty: [String: Date] = [:]
-        var tokensByAccount: [String: Set<String>] = [:]
+        var tokensByAccount: [String: Set<SessionTokenHash>] = [:]
         var accounts = GuardedCache<String, CachedAccount>()
         /// The accounts cached with a membership in each company (a company's change reaches
         /// them: its name is in their principals).
         var accountsByCompany: [String: Set<String>] = [:]
         var companyLines = GuardedCache<String, [String: LineKind]>()
 
-        mutating func indexSession(_ tokenHash: String) {
+        mutating func indexSession(_ tokenHash: SessionTokenHash) {
             guard let session = sessions[tokenHash] else { return }
             tokensByAccount[session.accountID, default: []].insert(tokenHash)
         }
 
-        mutating func forget(tokenHash: String) {
+        mutating func forget(tokenHash: SessionTokenHash) {
             guard let session = sessions.invalidate(tokenHash) else { return }
             tokensByAccount[session.accountID]?.remove(tokenHash)
             if tokensByAccount[session.accountID]?.isEmpty == true { tokensByAccount.removeValue(forKey: session.accountID) }
@@ -88,7 +88,8 @@ final class AuthorizationCache: Sendable {
                     state.companyLines.invalidate(id)
                     for accountID in state.accountsByCompany[id] ?? [] { state.forget(accountID: accountID) }
                 case .sessions(let hashes):
-                    for hash in hashes { state.forget(tokenHash: hash) }
+                    // The store names sessions by the hex form of their hash.
+                    for hash in hashes { if let key = SessionTokenHash(hex: hash) { state.forget(tokenHash: key) } }
                 case .all:
                     state.sessions.invalidateAll()
                     state.tokensByAccount = [:]
@@ -114,7 +115,7 @@ final class AuthorizationCache: Sendable {
 
     /// Looks a session up, checks its expiry and marks it used, under one lock: the whole
     /// in-memory part of validating a session.
-    func use(tokenHash: String, at now: Date, lifetime: SessionLifetime) -> Use {
+    func use(tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> Use {
         state.withLock { state in
             guard let session = state.sessions[tokenHash] else { return .unknown }
             guard lifetime.isLive(expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt, at: now) else {
@@ -135,7 +136,7 @@ final class AuthorizationCache: Sendable {
         state.withLock { $0.dirty[sessionID] = now }
     }
 
-    func beginSessionLoad(_ tokenHash: String) -> GuardedCache<String, CachedSession>.Ticket {
+    func beginSessionLoad(_ tokenHash: SessionTokenHash) -> GuardedCache<SessionTokenHash, CachedSession>.Ticket {
         state.withLock { $0.sessions.beginLoad(tokenHash) }
     }
 
@@ -143,10 +144,10 @@ final class AuthorizationCache: Sendable {
     /// touched it since the ticket was taken.
     /// Returns whether the load is still current (see ``GuardedCache/finishLoad(_:with:)``).
     @discardableResult
-    func finishSessionLoad(_ ticket: GuardedCache<String, CachedSession>.Ticket, _ record: SessionRecord?) -> Bool {
+    func finishSessionLoad(_ ticket: GuardedCache<SessionTokenHash, CachedSession>.Ticket, _ record: SessionRecord?) -> Bool {
         state.withLock { state in
             let fresh = state.sessions.finishLoad(ticket, with: record.map(CachedSession.init))
-            if fresh, let record { state.indexSession(record.tokenHash) }
+            if fresh, record != nil { state.indexSession(ticket.key) }
             return fresh
         }
     }

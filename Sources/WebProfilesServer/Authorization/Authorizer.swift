@@ -45,7 +45,7 @@ package final class Authorizer: Sendable {
     /// tokens all give the same UNAUTHENTICATED error.
     func authenticate(bearerToken token: String?) async throws -> AuthenticatedSession {
         guard let token, Secrets.looksLikeSessionToken(token),
-              let session = try await authenticate(tokenHash: Secrets.sha256Hex(token)) else {
+              let session = try await authenticate(tokenHash: SessionTokenHash(token: token)) else {
             throw SessionInterceptor.unauthenticated
         }
         return session
@@ -56,10 +56,17 @@ package final class Authorizer: Sendable {
     /// are not known to have been heard: see ``StorageBackend/cacheIsTrustworthy``).
     func authenticateFromMemory(bearerToken token: String?) throws -> MemoryAnswer<AuthenticatedSession> {
         guard let token, Secrets.looksLikeSessionToken(token) else { throw SessionInterceptor.unauthenticated }
+        return try authenticateFromMemory(tokenHash: SessionTokenHash(token: token))
+    }
+
+    /// ``authenticateFromMemory(bearerToken:)`` for a token already checked and hashed.
+    ///
+    /// - Parameter countHits: whether the cache's hits are counted here (the in-place path
+    ///   counts them itself, only when it answers).
+    func authenticateFromMemory(tokenHash: SessionTokenHash, countHits: Bool = true) throws -> MemoryAnswer<AuthenticatedSession> {
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
-        let tokenHash = Secrets.sha256Hex(token)
         let now = self.now()
-        switch cache.use(tokenHash: tokenHash, at: now, lifetime: configuration.current.sessionLifetimeRule) {
+        switch cache.use(tokenHash: tokenHash, at: now, lifetime: configuration.sessionLifetime) {
         case .unknown, .expired:
             // Expired in memory: the database may know of a later use (another daemon's).
             return .needsStore
@@ -67,8 +74,10 @@ package final class Authorizer: Sendable {
             guard let account = cache.account(session.accountID) else { return .needsStore }
             // Counted only when answered: a call that needs the store is counted by the
             // asynchronous path, once.
-            metrics.cache(.session, hit: true)
-            metrics.cache(.account, hit: true)
+            if countHits {
+                metrics.cache(.session, hit: true)
+                metrics.cache(.account, hit: true)
+            }
             guard !account.principals.isEmpty else { throw SessionInterceptor.unauthenticated }
             return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account))
         }
@@ -77,7 +86,7 @@ package final class Authorizer: Sendable {
     /// The session for a token hash, if it is live; its account must have an active
     /// registration. Loads what memory lacks; when memory cannot be trusted, reads everything
     /// from the database and caches nothing.
-    func authenticate(tokenHash: String) async throws -> AuthenticatedSession? {
+    func authenticate(tokenHash: SessionTokenHash) async throws -> AuthenticatedSession? {
         let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
         var use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
@@ -91,7 +100,7 @@ package final class Authorizer: Sendable {
                 let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginSessionLoad(tokenHash) : nil
                 let record: SessionRecord?
                 do {
-                    record = try await self.store.session(tokenHash: tokenHash)
+                    record = try await self.store.session(tokenHash: tokenHash.hex)
                 } catch {
                     if let ticket { self.cache.finishSessionLoad(ticket, nil) }
                     throw error
@@ -279,6 +288,12 @@ package final class Authorizer: Sendable {
             }
         }
 
+        /// A check whose line is already in canonical form (the in-place path: no allocation).
+        init(_ permission: Permission, canonicalLine line: MSISDN?) {
+            self.permission = permission
+            self.line = line
+        }
+
         /// Whether the decision depends on the company's lines.
         var needsLines: Bool { line != nil }
 
@@ -302,15 +317,24 @@ package final class Authorizer: Sendable {
     /// Decides `checks` from memory: `.needsStore` when memory cannot be trusted or the
     /// company's lines (needed by a line check) are not cached.
     func decideFromMemory(_ checks: [Check], companyID: String?, session: AuthenticatedSession) throws -> MemoryAnswer<Decided> {
+        switch try factsFromMemory(companyID: companyID, session: session, needsLines: checks.contains(where: \.needsLines)) {
+        case .answered(let (principal, lines)):
+            return .answered(Decided(principal: principal, decisions: checks.map { $0.decide(principal, lines: lines) }))
+        case .needsStore:
+            return .needsStore
+        }
+    }
+
+    /// What decisions rest on, from memory: the principal the call acts as and, when asked, its
+    /// company's lines; `.needsStore` when memory cannot be trusted or the lines are not cached.
+    func factsFromMemory(companyID: String?, session: AuthenticatedSession, needsLines: Bool, countHits: Bool = true) throws
+        -> MemoryAnswer<(CachedPrincipal, [String: LineKind]?)> {
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
         let principal = try session.principal(for: companyID)
-        var lines: [String: LineKind]?
-        if checks.contains(where: \.needsLines) {
-            guard let cached = cache.lines(companyID: principal.companyID) else { return .needsStore }
-            metrics.cache(.lines, hit: true)
-            lines = cached
-        }
-        return .answered(Decided(principal: principal, decisions: checks.map { $0.decide(principal, lines: lines) }))
+        guard needsLines else { return .answered((principal, nil)) }
+        guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
+        if countHits { metrics.cache(.lines, hit: true) }
+        return .answered((principal, lines))
     }
 
     /// Decides `checks`: from memory when it can (``decideFromMemory(_:companyID:session:)``),

@@ -8,7 +8,8 @@
 struct GuardedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// A load in progress of one key.
     struct Ticket: Sendable {
-        fileprivate let key: Key
+        /// The key being loaded.
+        let key: Key
         fileprivate let invalidations: UInt64
     }
 

@@ -23,6 +23,18 @@ package struct Router: CallDispatcher {
 
     private var routes: [String: Route] = [:]
     private var interceptors: [any ServerInterceptor] = []
+    /// Answers a call from its REQUEST's bytes (see ``registerInPlace(_:on:_:)``).
+    package typealias InPlace = @Sendable (_ payload: UnsafeRawBufferPointer, _ envelope: RequestEnvelopeView,
+                                           _ allocator: ByteBufferAllocator) -> ByteBuffer?
+
+    private struct InPlaceRoute: Sendable {
+        var method: [UInt8]
+        var listeners: Set<ListenerKind>
+        var answer: InPlace
+        var metrics: CallMetrics?
+    }
+
+    private var inPlaceRoutes: [InPlaceRoute] = []
     /// Where calls are counted and timed (nil: nowhere).
     private let metrics: CallMetricsFactory?
     /// The calls of methods no route has, under one label.
@@ -116,6 +128,39 @@ package struct Router: CallDispatcher {
         } catch let error as DecodingError {
             throw RPCError(code: .invalidArgument, message: "invalid request message: \(Self.describe(error))", cause: error)
         }
+    }
+
+    /// Registers the in-place path of a method registered with ``register(_:on:immediate:_:)``:
+    /// `answer` gets the REQUEST payload's bytes and its envelope, and returns the RESPONSE
+    /// payload of an OK answer (made with ``Frame/payloadBuffer(capacity:allocator:)``, so it is
+    /// framed where it is), or nil to leave the call to the method's other paths. It must answer
+    /// byte for byte as they would, and only when they would answer OK.
+    package mutating func registerInPlace<Request, Response>(_ method: MethodDescriptor<Request, Response>, on listeners: Set<ListenerKind>,
+                                                            _ answer: @escaping InPlace) {
+        precondition(routes[method.name] != nil, "the in-place path of \(method.name) comes with its route")
+        inPlaceRoutes.append(InPlaceRoute(method: Array(method.name.utf8), listeners: listeners, answer: answer, metrics: routes[method.name]?.metrics))
+    }
+
+    package func answerInPlace(_ payload: ByteBuffer, streamID: UInt32, listener: ListenerKind, debugLogging: Bool,
+                               allocator: ByteBufferAllocator) -> ByteBuffer? {
+        guard !inPlaceRoutes.isEmpty, !debugLogging else { return nil }
+        let started = ContinuousClock.now
+        let answered: (payload: ByteBuffer, metrics: CallMetrics?)? = payload.withUnsafeReadableBytes { raw in
+            // A deadline already passed is answered by the general path.
+            guard let envelope = RequestEnvelopeView(raw), envelope.timeoutMillis != 0 else { return nil }
+            let scanner = CBORScanner(raw)
+            for route in inPlaceRoutes where route.listeners.contains(listener) {
+                guard route.method.withUnsafeBytes({ scanner.bytes(envelope.method, equal: $0) }) else { continue }
+                // Framed while this is its only reference: the header is written without a copy.
+                guard var frame = route.answer(raw, envelope, allocator) else { return nil }
+                Frame.frameInPlace(&frame, kind: .response, status: .ok, streamID: streamID)
+                return (frame, route.metrics)
+            }
+            return nil
+        }
+        guard let answered else { return nil }
+        answered.metrics?.record(.ok, ContinuousClock.now - started)
+        return answered.payload
     }
 
     /// The names of all registered methods.

@@ -51,6 +51,11 @@ struct SessionService {
         }) { request, context in
             try await accounts.authorizer.authorize(request, session: try context.requireSession())
         }
+        // Hotter still: answered from the REQUEST's bytes, before any parsing (AuthorizeInPlace).
+        let inPlace = AuthorizeInPlace(authorizer: accounts.authorizer)
+        router.registerInPlace(SessionAPI.authorize, on: [.api]) { bytes, envelope, allocator in
+            inPlace.answer(bytes, envelope, allocator: allocator)
+        }
         // Many checks, or the lines a permission reaches: answered on the event loop like
         // Authorize when the company's lines are cached.
         router.register(SessionAPI.authorizeMany, on: [.api], immediate: { request, context -> AuthorizeManyResponse? in

@@ -1,0 +1,122 @@
+import CBOR
+import NIOCore
+import WebProfilesAPI
+import WebProfilesDomain
+import WebProfilesWire
+
+/// `Session/Authorize` answered from the REQUEST's bytes (``Router/registerInPlace(_:on:_:)``):
+/// the hot path of every portal page, without a document, a `Codable` decode, a hex string or
+/// a copy of the answer.
+///
+/// It reads the message's `permission`, `line` and `companyId` in place, hashes the bearer
+/// token into a ``SessionTokenHash``, and runs the same steps as the method's other paths
+/// (``Authorizer/authenticateFromMemory(tokenHash:countHits:)``,
+/// ``Authorizer/factsFromMemory(companyID:session:needsLines:countHits:)`` and
+/// ``Authorizer/Check``); the answer is the `AuthorizeResponse` written straight into a frame
+/// buffer around the principal encoded once when it was cached. Whatever it cannot answer that
+/// way (another shape of message, a line not in canonical form, a session or lines not in
+/// memory, a session with a required action, any error) it leaves to the other paths.
+struct AuthorizeInPlace: Sendable {
+    let authorizer: Authorizer
+
+    /// The permissions, with their wire names' bytes.
+    private static let permissions: [(permission: Permission, name: [UInt8])] = Permission.allCases.map { ($0, Array($0.rawValue.utf8)) }
+    private static let bearer: StaticString = "Bearer "
+    private static let tokenPrefix: StaticString = "wps_"
+    /// The length of a session token: ``Secrets/looksLikeSessionToken(_:)``.
+    private static let tokenBytes = 4 + 43
+
+    func answer(_ bytes: UnsafeRawBufferPointer, _ envelope: RequestEnvelopeView, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let scanner = CBORScanner(bytes)
+        // The token: `Bearer wps_…`, of a session token's shape.
+        guard let authorization = envelope.authorization, authorization.count == Self.bearer.utf8CodeUnitCount + Self.tokenBytes,
+              scanner.bytes(authorization.prefix(Self.bearer.utf8CodeUnitCount), equal: Self.bearer) else { return nil }
+        let token = authorization.dropFirst(Self.bearer.utf8CodeUnitCount)
+        guard scanner.bytes(token.prefix(Self.tokenPrefix.utf8CodeUnitCount), equal: Self.tokenPrefix) else { return nil }
+
+        // The message: permission, and line or companyId, each at most once.
+        var message = CBORScanner(bytes, offset: envelope.message.lowerBound)
+        guard let fields = message.mapCount(), fields <= 3 else { return nil }
+        var permissionName: Range<Int>?, lineText: Range<Int>?, companyText: Range<Int>?
+        for _ in 0..<fields {
+            guard let key = message.asciiText(), let value = message.asciiText() else { return nil }
+            if message.bytes(key, equal: "permission"), permissionName == nil {
+                permissionName = value
+            } else if message.bytes(key, equal: "line"), lineText == nil {
+                lineText = value
+            } else if message.bytes(key, equal: "companyId"), companyText == nil {
+                companyText = value
+            } else {
+                return nil
+            }
+        }
+        guard let permissionName,
+              let permission = Self.permissions.first(where: { entry in entry.name.withUnsafeBytes { scanner.bytes(permissionName, equal: $0) } })?.permission
+        else { return nil }
+        var line: MSISDN?
+        if let lineText {
+            // A line in the stored form (15 bytes at most: the String is held inline).
+            guard permission.isLineScoped, lineText.count <= 15,
+                  let canonical = MSISDN(canonical: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lineText]), as: UTF8.self))
+            else { return nil }
+            line = canonical
+        } else if permission.isLineScoped {
+            return nil
+        }
+
+        // The session, and the principal the call acts as.
+        let tokenHash = SessionTokenHash(token: UnsafeRawBufferPointer(rebasing: bytes[token]))
+        guard case .answered(let session)? = try? authorizer.authenticateFromMemory(tokenHash: tokenHash, countHits: false),
+              session.requiredAction == nil else { return nil }
+        var companyID: String?
+        if let companyText {
+            guard let named = session.account.principals.first(where: { principal in
+                var id = principal.companyID
+                return id.withUTF8 { scanner.bytes(companyText, equal: UnsafeRawBufferPointer($0)) }
+            }) else { return nil }
+            companyID = named.companyID
+        }
+        guard case .answered(let (principal, lines))? = try? authorizer.factsFromMemory(companyID: companyID, session: session,
+                                                                                        needsLines: line != nil, countHits: false),
+              let encodedPrincipal = principal.encodedPrincipal else { return nil }
+        let decision = Authorizer.Check(permission, canonicalLine: line).decide(principal, lines: lines)
+        authorizer.metrics.cache(.session, hit: true)
+        authorizer.metrics.cache(.account, hit: true)
+        if line != nil { authorizer.metrics.cache(.lines, hit: true) }
+        return Self.response(decision, principal: encodedPrincipal, allocator: allocator)
+    }
+
+    /// The RESPONSE payload `{"message": {"allowed", "reason", "principal"}}`, as ``CBOREncoder``
+    /// writes a `ResponseEnvelope` of ``PreencodedAuthorizeResponse`` (shortest heads, keys in
+    /// declaration order), with room for the frame header before it.
+    static func response(_ decision: AuthorizationDecision, principal: CBOREncodedValue, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let reason = decision.reason.utf8.count
+        var buffer = Frame.payloadBuffer(capacity: 48 + reason + principal.bytes.count, allocator: allocator)
+        buffer.writeInteger(UInt8(0xA1))
+        writeText("message", into: &buffer)
+        buffer.writeInteger(UInt8(0xA3))
+        writeText("allowed", into: &buffer)
+        buffer.writeInteger(decision.allowed ? UInt8(0xF5) : UInt8(0xF4))
+        writeText("reason", into: &buffer)
+        writeHead(3, UInt64(reason), into: &buffer)
+        buffer.writeString(decision.reason)
+        writeText("principal", into: &buffer)
+        buffer.writeBytes(principal.bytes)
+        return buffer
+    }
+
+    private static func writeText(_ text: StaticString, into buffer: inout ByteBuffer) {
+        writeHead(3, UInt64(text.utf8CodeUnitCount), into: &buffer)
+        buffer.writeStaticString(text)
+    }
+
+    private static func writeHead(_ major: UInt8, _ value: UInt64, into buffer: inout ByteBuffer) {
+        switch value {
+        case 0..<24: buffer.writeInteger(major << 5 | UInt8(value))
+        case 24...0xFF: buffer.writeInteger(major << 5 | 24); buffer.writeInteger(UInt8(value))
+        case 0x100...0xFFFF: buffer.writeInteger(major << 5 | 25); buffer.writeInteger(UInt16(value))
+        case 0x1_0000...0xFFFF_FFFF: buffer.writeInteger(major << 5 | 26); buffer.writeInteger(UInt32(value))
+        default: buffer.writeInteger(major << 5 | 27); buffer.writeInteger(value)
+        }
+    }
+}

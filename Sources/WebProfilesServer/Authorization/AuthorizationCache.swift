@@ -57,6 +57,20 @@ final class AuthorizationCache: Sendable {
             if tokensByAccount[session.accountID]?.isEmpty == true { tokensByAccount.removeValue(forKey: session.accountID) }
         }
 
+        /// Looks a session up, checks its expiry and marks it used.
+        mutating func use(_ tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> Use {
+            guard let session = sessions[tokenHash] else { return .unknown }
+            guard lifetime.isLive(expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt, at: now) else {
+                forget(tokenHash: tokenHash)
+                return .expired
+            }
+            sessions.modify(tokenHash) { $0.lastSeenAt = now }
+            dirty[session.id] = now
+            var used = session
+            used.lastSeenAt = now
+            return .live(used)
+        }
+
         mutating func indexAccount(_ accountID: String) {
             guard let account = accounts[accountID] else { return }
             for companyID in account.companyIDs { accountsByCompany[companyID, default: []].insert(accountID) }
@@ -116,17 +130,16 @@ final class AuthorizationCache: Sendable {
     /// Looks a session up, checks its expiry and marks it used, under one lock: the whole
     /// in-memory part of validating a session.
     func use(tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> Use {
+        state.withLock { $0.use(tokenHash, at: now, lifetime: lifetime) }
+    }
+
+    /// ``use(tokenHash:at:lifetime:)`` and, for a live session, its account, under one lock
+    /// (the hot path takes the cache's lock once).
+    func useWithAccount(tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> (Use, CachedAccount?) {
         state.withLock { state in
-            guard let session = state.sessions[tokenHash] else { return .unknown }
-            guard lifetime.isLive(expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt, at: now) else {
-                state.forget(tokenHash: tokenHash)
-                return .expired
-            }
-            state.sessions.modify(tokenHash) { $0.lastSeenAt = now }
-            state.dirty[session.id] = now
-            var used = session
-            used.lastSeenAt = now
-            return .live(used)
+            let use = state.use(tokenHash, at: now, lifetime: lifetime)
+            guard case .live(let session) = use else { return (use, nil) }
+            return (use, state.accounts[session.accountID])
         }
     }
 

@@ -66,12 +66,13 @@ package final class Authorizer: Sendable {
     func authenticateFromMemory(tokenHash: SessionTokenHash, countHits: Bool = true) throws -> MemoryAnswer<AuthenticatedSession> {
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
         let now = self.now()
-        switch cache.use(tokenHash: tokenHash, at: now, lifetime: configuration.sessionLifetime) {
+        let (use, cachedAccount) = cache.useWithAccount(tokenHash: tokenHash, at: now, lifetime: configuration.sessionLifetime)
+        switch use {
         case .unknown, .expired:
             // Expired in memory: the database may know of a later use (another daemon's).
             return .needsStore
         case .live(let session):
-            guard let account = cache.account(session.accountID) else { return .needsStore }
+            guard let account = cachedAccount else { return .needsStore }
             // Counted only when answered: a call that needs the store is counted by the
             // asynchronous path, once.
             if countHits {

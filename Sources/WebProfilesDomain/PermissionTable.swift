@@ -29,6 +29,11 @@ public enum PermissionTable {
 
     /// Every permission `profile` holds in some form, in table order.
     public static func permissions(of profile: Profile) -> [Permission] {
-        Permission.allCases.filter { grant($0, to: profile) != .denied }
+        // One array per profile, shared by every principal that holds it (arrays copy on write).
+        permissionsByProfile[profile] ?? []
     }
+
+    private static let permissionsByProfile: [Profile: [Permission]] = Dictionary(uniqueKeysWithValues: Profile.allCases.map { profile in
+        (profile, Permission.allCases.filter { grant($0, to: profile) != .denied })
+    })
 }

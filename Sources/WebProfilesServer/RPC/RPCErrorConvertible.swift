@@ -10,16 +10,20 @@ protocol RPCErrorConvertible: Error {
 
 extension StoreError: RPCErrorConvertible {
     var rpcError: RPCError {
-        let status: StatusCode = switch code {
-        case .invalidArgument: .invalidArgument
-        case .notFound: .notFound
-        case .alreadyExists: .alreadyExists
-        case .permissionDenied: .permissionDenied
-        case .failedPrecondition: .failedPrecondition
-        case .unauthenticated: .unauthenticated
-        case .unavailable: .unavailable
-        case .dataLoss: .dataLoss
-        default: .internal
+        let status: StatusCode
+        switch code {
+        case .invalidArgument: status = .invalidArgument
+        case .notFound: status = .notFound
+        case .alreadyExists: status = .alreadyExists
+        case .permissionDenied: status = .permissionDenied
+        case .failedPrecondition: status = .failedPrecondition
+        case .unauthenticated: status = .unauthenticated
+        case .unavailable: status = .unavailable
+        case .dataLoss: status = .dataLoss
+        default:
+            // Anything else is the daemon's own failure: only "internal error" goes out (the
+            // router logs the cause), as PROTOCOL.md §5 says.
+            return RPCError(code: .internal, message: "internal error", cause: self)
         }
         let message = field.map { "\($0): \(self.message)" } ?? self.message
         return RPCError(code: status, message: message, details: field.map { .textMap(["field": .text($0)]) })

@@ -229,7 +229,11 @@ package struct Router: CallDispatcher {
             if let cause = error.cause { logger.debug("call failed", metadata: ["status": "\(error.code.name)", "cause": "\(cause)"]) }
             return error
         case let error as any RPCErrorConvertible:
-            return error.rpcError
+            let converted = error.rpcError
+            if converted.code == .internal {
+                logger.error("call failed with an unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            return converted
         case is CancellationError:
             return RPCError(code: .cancelled, message: "call cancelled")
         default:

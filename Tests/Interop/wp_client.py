@@ -1,4 +1,6 @@
-"""A webprofiles v1 client written from Protocol/PROTOCOL.md alone (plus the cbor2 package)."""
+"""A webprofiles v1 client written from Protocol/PROTOCOL.md alone (plus the cbor2 package).
+
+The test suites check its traffic against Protocol/webprofiles.cddl (wp_schema.install())."""
 import socket
 import struct
 
@@ -29,11 +31,16 @@ def encode_frame(kind, payload=b"", status=0, stream_id=0):
 
 
 class Connection:
+    # Set by wp_schema.install(): checks the requests sent with start_call and every frame read.
+    schema = None
+
     def __init__(self, path, timeout=5.0):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
         self.next_stream = 1
+        # The method of each call started and not yet answered, by stream id.
+        self.methods = {}
 
     def close(self):
         self.sock.close()
@@ -60,7 +67,11 @@ class Connection:
             return None
         length, kind, flags, status, stream_id = struct.unpack(">IBBHI", header)
         payload = self._read_exactly(length - 8) if length > 8 else b""
-        return Frame(kind, status, stream_id, payload)
+        frame = Frame(kind, status, stream_id, payload)
+        method = self.methods.pop(stream_id, None) if kind == RESPONSE else None
+        if self.schema and payload is not None:
+            self.schema.check_frame(frame, method)
+        return frame
 
     def closed_by_peer(self):
         try:
@@ -69,15 +80,18 @@ class Connection:
             return False
 
     def hello(self):
-        self.send(HELLO, cbor2.dumps({"protocol": "webprofiles", "version": 1, "peer": "python-interop/1.0",
-                                      "maxFrameBytes": 1 << 20}))
+        payload = cbor2.dumps({"protocol": "webprofiles", "version": 1, "peer": "python-interop/1.0", "maxFrameBytes": 1 << 20})
+        if self.schema:
+            self.schema.check_hello(payload)
+        self.send(HELLO, payload)
         reply = self.read_frame()
         assert reply is not None and reply.kind == HELLO, "server did not answer HELLO"
         hello = reply.value
         assert hello["protocol"] == "webprofiles" and hello["version"] == 1
         return hello
 
-    def start_call(self, method, message, timeout_millis=None, metadata=None):
+    def start_call(self, method, message, timeout_millis=None, metadata=None, check_request=True):
+        """Sends a REQUEST; check_request=False for one the test means to be invalid."""
         stream_id = self.next_stream
         self.next_stream += 1
         request = {"method": method, "message": message}
@@ -85,7 +99,11 @@ class Connection:
             request["timeoutMillis"] = timeout_millis
         if metadata:
             request["metadata"] = metadata
-        self.send(REQUEST, cbor2.dumps(request), stream_id)
+        payload = cbor2.dumps(request)
+        if self.schema and check_request:
+            self.schema.check_request(method, payload)
+        self.methods[stream_id] = method
+        self.send(REQUEST, payload, stream_id)
         return stream_id
 
     def call(self, method, message, **kwargs):

@@ -11,7 +11,12 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "Interop"))
 
+import wp_schema  # noqa: E402
 from wp_client import Connection  # noqa: E402
+
+# Every request these suites mean to be valid and every frame the daemon sends them is checked
+# against Protocol/webprofiles.cddl.
+wp_schema.install()
 
 DAEMON = os.environ.get("WEBPROFILED", str(ROOT / ".build" / "debug" / "webprofiled"))
 FAST_HASHING = ["--argon2-memory-kib", "64", "--argon2-iterations", "1"]

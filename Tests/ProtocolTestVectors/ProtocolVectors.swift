@@ -46,6 +46,42 @@ public struct ProtocolVectors: Decodable, Sendable {
     }
 }
 
+/// Protocol/vectors/messages.json: a request and an answer message of every method, and error
+/// answers, shared by the Swift tests and Tests/Schema (which checks them against the CDDL).
+public struct MessageVectors: Decodable, Sendable {
+    public struct Message: Decodable, Sendable {
+        /// `webprofiles.v1.<Service>/<Method>`.
+        public var method: String
+        /// `request` (the REQUEST's message) or `response` (the RESPONSE's message at status 0).
+        public var kind: String
+        public var name: String
+        /// The message's CBOR.
+        public var hex: String
+    }
+
+    public struct ErrorAnswer: Decodable, Sendable {
+        public var method: String
+        public var name: String
+        public var status: String
+        public var statusCode: UInt16
+        /// The whole RESPONSE payload, `{"error": …}`.
+        public var hex: String
+    }
+
+    public var messages: [Message]
+    public var errors: [ErrorAnswer]
+
+    public static let shared: MessageVectors = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.lastPathComponent != "Tests" { url.deleteLastPathComponent() }
+        url = url.deletingLastPathComponent().appendingPathComponent("Protocol/vectors/messages.json")
+        guard let data = try? Data(contentsOf: url), let vectors = try? JSONDecoder().decode(MessageVectors.self, from: data) else {
+            fatalError("cannot read the message vectors at \(url.path)")
+        }
+        return vectors
+    }()
+}
+
 extension String {
     /// The bytes of a hex string.
     public var hexBytes: [UInt8] {

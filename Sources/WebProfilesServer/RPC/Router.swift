@@ -192,7 +192,14 @@ package struct Router: CallDispatcher {
         case .pending(let run):
             return .pending {
                 let response = await run()
-                Self.finished(response, context: context, started: started, metrics: metrics, log: logsDuration)
+                // A call the connection ended (CANCEL, or its deadline) was answered that way,
+                // whatever its work came to afterwards: it is counted as it was answered.
+                var answered = response
+                if Task.isCancelled {
+                    let late = context.deadline.map { NIODeadline.now() >= $0 } ?? false
+                    answered.status = late ? .deadlineExceeded : .cancelled
+                }
+                Self.finished(answered, context: context, started: started, metrics: metrics, log: logsDuration)
                 return response
             }
         }

@@ -102,7 +102,7 @@ class Daemon:
     """A webprofiled from .build/release on its own state folder, started with a NOTIFY_SOCKET
     so the time to READY=1 is measured as systemd would see it."""
 
-    def __init__(self, state, database=None, cpu=None, extra=()):
+    def __init__(self, state, database=None, cpu=None, extra=(), env_extra=None):
         self.state = state
         os.makedirs(state, exist_ok=True)
         self.socket = os.path.join(state, "webprofiled.sock")
@@ -116,7 +116,7 @@ class Daemon:
         argv = [os.path.join(BIN, "webprofiled"), "--state-directory", state, *extra]
         if database:
             argv += ["--database", database]
-        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+        env = dict(os.environ, NOTIFY_SOCKET=notify_path, **(env_extra or {}))
         self.log_file = open(os.path.join(state, "daemon.log"), "ab")
         started = time.monotonic()
         self.process = subprocess.Popen(pinned(argv, cpu), stdout=self.log_file, stderr=self.log_file, env=env)
@@ -238,6 +238,48 @@ def build_loadgen(folder):
         raise SystemExit("bench: no C compiler (cc or clang) for the load generator")
     run([compiler, "-O2", "-o", binary, os.path.join(ROOT, "Benchmarks", "loadgen", "wpload.c")])
     return binary
+
+
+def build_malloc_count(folder):
+    """Compiles Benchmarks/loadgen/malloc_count.c, the allocation counter preloaded into a daemon."""
+    library = os.path.join(folder, "malloc_count.so")
+    compiler = shutil.which("cc") or shutil.which("clang")
+    run([compiler, "-O2", "-shared", "-fPIC", "-o", library, os.path.join(ROOT, "Benchmarks", "loadgen", "malloc_count.c")])
+    return library
+
+
+def mallocs_per_call(loadgen, library, folder, token, connections, inflight, duration):
+    """Allocations per cached Authorize in the real daemon: the daemon of the small database
+    runs with malloc_count.so preloaded; its count before and after a load of the C generator,
+    over every call the load made (warm-up included)."""
+    counter = os.path.join(folder, "malloc-count")
+    daemon = Daemon(os.path.join(folder, "small"), env_extra={"LD_PRELOAD": library, "MALLOC_COUNT_FILE": counter})
+    try:
+        def count():
+            with open(counter, "rb") as f:
+                return int.from_bytes(f.read(8), "little")
+        # A first load brings the session into memory and lets every lazy structure settle.
+        wpload(loadgen, daemon, token, connections, inflight, 1, warmup=0.2, extra=("--permission", PERMISSION, "--line", LINE))
+        before = count()
+        argv = [loadgen, "--socket", daemon.socket, "--token", token, "--connections", str(connections), "--inflight", str(inflight),
+                "--duration", str(duration), "--warmup", "0.5", "--permission", PERMISSION, "--line", LINE]
+        out = json.loads(run(argv))
+        after = count()
+        return {"mallocsPerCall": (after - before) / out["allCalls"], "calls": out["allCalls"], "callsPerSecond": out["callsPerSecond"]}
+    finally:
+        daemon.stop()
+
+
+def python_client(daemon, token, mode, inflight, duration, warmup=1):
+    """Authorize through the Python client package (Clients/python; Benchmarks/python_client.py):
+    `blocking` one call at a time, `threads` INFLIGHT threads sharing one blocking client,
+    `asyncio` INFLIGHT calls in flight on one asyncio client; one connection each."""
+    argv = [sys.executable, os.path.join(ROOT, "Benchmarks", "python_client.py"), "--socket", daemon.socket,
+            "--token", token, "--mode", mode, "--inflight", str(inflight), "--duration", str(duration),
+            "--warmup", str(warmup), "--permission", PERMISSION, "--line", LINE]
+    meter = CPUMeter(daemon.process.pid)
+    result = pick(json.loads(run(argv)))
+    return meter.per_call(result, result["callsPerSecond"] * (duration + warmup))
 
 
 def wpload(binary, daemon, token, connections, inflight, duration, warmup=1, cpu=None, extra=()):
@@ -394,9 +436,13 @@ def main():
                                                              extra=("--permission", PERMISSION, "--line", LINE)))
         daemon.stop()
         daemon = Daemon(os.path.join(folder, "small"))
-        for connections, inflight in ((50, 1), (50, 16)):
+        for connections, inflight in ((1, 16), (50, 1), (50, 16)):
             measure(f"webprofiled {connections}x{inflight}", lambda: bench_ctl(
                 daemon, "authorize", user_token, connections, inflight, duration, extra=("--permission", PERMISSION, "--line", LINE)))
+        # The Python client next to the Swift one: one connection, one call at a time, 8 threads,
+        # and asyncio with 16 in flight (next to the Swift client's 1x1 and 1x16).
+        for mode, inflight in (("blocking", 1), ("threads", 8), ("asyncio", 16)):
+            measure(f"python {mode} 1x{inflight}", lambda: python_client(daemon, user_token, mode, inflight, duration))
 
         # The C load generator: the server's cost apart from any client library.
         loadgen = build_loadgen(folder)
@@ -413,6 +459,16 @@ def main():
             "--method", "AuthorizeMany", "--permission", PERMISSION, "--checks", str(PAGE_LINES), *checks)))
         measure("wpload authorized-lines 1x1", lambda: wpload(loadgen, daemon, rep_token, 1, 1, duration, extra=(
             "--method", "ListAuthorizedLines", "--permission", PERMISSION, "--page-size", str(PAGE_LINES))))
+
+        daemon.stop()
+        library = build_malloc_count(folder)
+        for connections, inflight in ((1, 1), (50, 16)):
+            log(f"mallocs per Authorize {connections}x{inflight} …")
+            results.setdefault("mallocs", {})[f"{connections}x{inflight}"] = mallocs_per_call(
+                loadgen, library, folder, user_token, connections, inflight, duration)
+            log(f"mallocs per Authorize {connections}x{inflight}: {results['mallocs'][f'{connections}x{inflight}']}")
+            save()
+        daemon = Daemon(os.path.join(folder, "small"))
 
         redis = Redis(folder, response_bytes - 12)
         results["redis_version"] = redis.version

@@ -24,8 +24,12 @@ ROWS = [
      "wpload --method ListAuthorizedLines --page-size 300"),
     ("webprofiled 1x1", "webprofiled Authorize", "1 connection × 1", "webprofilectl bench authorize --connections 1 --inflight 1"),
     ("webprofiled 1x1 one core", "webprofiled Authorize", "1 × 1, both on CPU 0", "taskset -c 0 webprofilectl bench authorize …"),
+    ("webprofiled 1x16", "webprofiled Authorize", "1 connection × 16", "webprofilectl bench authorize --connections 1 --inflight 16"),
     ("webprofiled 50x1", "webprofiled Authorize", "50 connections × 1", "webprofilectl bench authorize --connections 50 --inflight 1"),
     ("webprofiled 50x16", "webprofiled Authorize", "50 connections × 16", "webprofilectl bench authorize --connections 50 --inflight 16"),
+    ("python blocking 1x1", "webprofiled Authorize, Python client", "blocking, 1 connection × 1", "Benchmarks/python_client.py --mode blocking --inflight 1"),
+    ("python threads 1x8", "webprofiled Authorize, Python client", "blocking, 1 connection, 8 threads", "Benchmarks/python_client.py --mode threads --inflight 8"),
+    ("python asyncio 1x16", "webprofiled Authorize, Python client", "asyncio, 1 connection × 16", "Benchmarks/python_client.py --mode asyncio --inflight 16"),
     ("webprofiled 1x1 during login storm", "webprofiled Authorize", "1 × 1 during a login storm", "bench authorize while bench login --inflight 4 runs"),
     ("argon2 raw", "Argon2id (raw)", "daemon's parameters and pool size", "argon2-rate --threads CORES"),
     ("login", "webprofiled Login", "1 connection × 4 (one account: below its lockout threshold)", "webprofilectl bench login --connections 1 --inflight 4"),
@@ -120,6 +124,10 @@ def render(r):
     ratio_row("webprofiled / gRPC calls/s (50×1)", "webprofiled 50x1", "grpc 50x1", "callsPerSecond", "≥ 5×", lambda x: x >= 5)
     ratio_row("Login / raw Argon2id hashes/s", "login", "argon2 raw", "callsPerSecond", "≥ 0.9×", lambda x: x >= 0.9)
     ratio_row("Authorize p99 in a login storm / idle p99", "webprofiled 1x1 during login storm", "webprofiled 1x1", "p99Micros", "≤ 5×", lambda x: x <= 5)
+
+    for load, counted in sorted(r.get("mallocs", {}).items()):
+        target(f"allocations per cached Authorize in the daemon, {load.replace('x', '×')} (malloc_count.so preloaded, C generator)",
+               f"{counted['mallocsPerCall']:.1f} over {counted['calls']:,} calls", "–", "≤ 2", counted["mallocsPerCall"] <= 2)
 
     scale = r.get("scale")
     if scale:

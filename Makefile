@@ -4,6 +4,7 @@
 #   make install DESTDIR=/tmp/stage    # binaries, units, sysusers/tmpfiles, catalog, config, man pages
 #   make man                           # regenerate man/ from the --help texts
 #   make config-example                # regenerate systemd/webprofiled.toml.example from the settings table
+#   make deb                           # Debian package (debian/, Swift runtime linked statically): .build-deb/webprofiled_<version>_<arch>.deb
 
 PREFIX ?= /usr
 DESTDIR ?=
@@ -11,7 +12,7 @@ CONFIGURATION ?= release
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SWIFT_BUILD = swift build -c $(CONFIGURATION)
 
-.PHONY: run test bench build release install man clean config-example
+.PHONY: run test bench build release install man clean config-example deb
 
 run:
 	scripts/run.sh
@@ -36,6 +37,8 @@ install: release
 	install -D -m 0644 systemd/webprofiled.service $(DESTDIR)$(UNITDIR)/webprofiled.service
 	install -D -m 0644 systemd/webprofiled.socket $(DESTDIR)$(UNITDIR)/webprofiled.socket
 	install -D -m 0644 systemd/webprofiled-operator.socket $(DESTDIR)$(UNITDIR)/webprofiled-operator.socket
+	install -D -m 0644 systemd/webprofiled-metrics.service $(DESTDIR)$(UNITDIR)/webprofiled-metrics.service
+	install -D -m 0644 systemd/webprofiled-metrics.timer $(DESTDIR)$(UNITDIR)/webprofiled-metrics.timer
 	install -D -m 0644 systemd/sysusers.d-webprofiled.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/webprofiled.conf
 	install -D -m 0644 systemd/tmpfiles.d-webprofiled.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/webprofiled.conf
 	install -D -m 0644 systemd/webprofiled.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/webprofiled.catalog
@@ -59,3 +62,18 @@ man:
 
 clean:
 	rm -rf .build .state
+
+# dpkg-buildpackage writes everything into .build-deb/ (not ..): the .deb, the -dbgsym .ddeb,
+# the .buildinfo and the .changes; SwiftPM builds in .build-deb/swift, kept between runs.
+# `lintian .build-deb/webprofiled_*.changes` checks the result.
+DEB_OUT = $(CURDIR)/.build-deb
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_BASE = webprofiled_$(DEB_VERSION)_$(DEB_ARCH)
+
+deb:
+	mkdir -p $(DEB_OUT)
+	WEBPROFILES_KEEP_SWIFT_SCRATCH=1 DEB_DESTDIR=$(DEB_OUT) nice -n 10 dpkg-buildpackage -b --no-sign \
+	    --buildinfo-option=-u$(DEB_OUT) --buildinfo-file=$(DEB_OUT)/$(DEB_BASE).buildinfo \
+	    --changes-option=-u$(DEB_OUT) --changes-file=$(DEB_OUT)/$(DEB_BASE).changes
+	@echo $(DEB_OUT)/$(DEB_BASE).deb

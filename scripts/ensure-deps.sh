@@ -10,6 +10,10 @@ if [[ "${1:-}" == "--test" ]]; then
     debian_packages+=(make systemd systemd-container dbus util-linux gcc libc6-dev strace sqlite3)
     # The PostgreSQL backend's tests: a server the test script starts in a temporary folder.
     debian_packages+=(postgresql postgresql-client)
+    # The metrics tests: promtool checks what Operator/Metrics writes.
+    debian_packages+=(prometheus)
+    # The Debian package's test (Tests/System/test_debian_package.py): make deb, then lintian.
+    debian_packages+=(build-essential debhelper dpkg-dev lintian)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # Benchmarks/run.sh: the C floor, the Redis peer, CPU pinning, and the Python client.
@@ -36,9 +40,10 @@ if [[ "${1:-}" == "--bench" ]]; then
 fi
 
 if [[ "${1:-}" == "--test" ]]; then
-    if ! python3 -c "import cbor2, pytest" 2>/dev/null; then
-        echo "ensure-deps: installing Python packages: cbor2 pytest" >&2
-        python3 -m pip install -q cbor2 pytest 2>/dev/null \
-            || python3 -m pip install -q --break-system-packages cbor2 pytest
+    # pycddl: the CDDL validator of Tests/Schema and of the end-to-end suites' message checks.
+    if ! python3 -c "import cbor2, pytest, pycddl" 2>/dev/null; then
+        echo "ensure-deps: installing Python packages: cbor2 pytest pycddl" >&2
+        python3 -m pip install -q cbor2 pytest pycddl 2>/dev/null \
+            || python3 -m pip install -q --break-system-packages cbor2 pytest pycddl
     fi
 fi

@@ -34,6 +34,17 @@ python3 -m pytest -q Tests/Architecture
 echo "==> interop test (Python, Tests/Interop)"
 python3 -m pytest -q Tests/Interop
 
+echo "==> protocol schema (Python, Tests/Schema: Protocol/webprofiles.cddl against the golden vectors and the code)"
+python3 -m pytest -q Tests/Schema
+
+echo "==> Python client (Clients/python: pip install, then its tests against the real daemon and the CDDL)"
+# Online pip builds it in an isolated environment; offline it needs --no-build-isolation (the
+# installed setuptools and wheel); Debian's own python3 also --break-system-packages.
+python3 -m pip install -q --root-user-action=ignore ./Clients/python 2>/dev/null \
+    || python3 -m pip install -q --root-user-action=ignore --no-build-isolation ./Clients/python 2>/dev/null \
+    || python3 -m pip install -q --root-user-action=ignore --break-system-packages ./Clients/python
+python3 -m pytest -q Clients/python/tests
+
 echo "==> metrics (Python, Tests/Metrics: Operator/Metrics through the CLI, promtool check metrics)"
 python3 -m pytest -q Tests/Metrics
 
@@ -48,5 +59,17 @@ fuzz_seconds=${FUZZ_SECONDS:-$([[ "${CI:-}" == true ]] && echo 60 || echo 15)}
 echo "==> fuzzing (libFuzzer + AddressSanitizer, ${fuzz_seconds}s per target)"
 scripts/fuzz.sh all "$fuzz_seconds"
 
-echo "==> systemd tests (Tests/System: units, socket activation, journald, a real systemd)"
+if [[ ( "${CI:-}" == true || "${WEBPROFILES_SYSTEM_TESTS:-}" == 1 ) && $(id -u) -eq 0 && -z "${WEBPROFILES_DEB:-}" ]]; then
+    # A release build with the Swift runtime linked in (about 12 minutes from scratch on 2 cores),
+    # for Tests/System/test_debian_package.py (which would otherwise run `make deb` itself).
+    echo "==> Debian package (make deb)"
+    deb_start=$SECONDS
+    mkdir -p .build-deb
+    make -s deb >.build-deb/make-deb.log 2>&1 || { tail -n 60 .build-deb/make-deb.log; exit 1; }
+    WEBPROFILES_DEB=$(tail -n 1 .build-deb/make-deb.log)
+    export WEBPROFILES_DEB
+    echo "make deb: $((SECONDS - deb_start))s, $WEBPROFILES_DEB"
+fi
+
+echo "==> systemd tests (Tests/System: units, socket activation, journald, a real systemd, the Debian package)"
 python3 -m pytest -q -rs Tests/System

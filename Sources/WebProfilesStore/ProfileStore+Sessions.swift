@@ -122,6 +122,15 @@ extension ProfileStore {
     /// Deletes the sessions no longer live under `lifetime` (past their expiry, or idle). With
     /// a shared database, other daemons' uses reach it up to a flush interval late: a session is
     /// judged idle only `idleGrace` after its recorded last use says so.
+    /// Sessions still live at `now` under `lifetime` (neither past their end nor idle), whether
+    /// or not the purge has removed the others yet: one scan of the session table, which the
+    /// purge keeps to about the live sessions.
+    package func liveSessionCount(now: Date, lifetime: SessionLifetime) async throws -> Int {
+        try await read { tx in
+            try tx.count("SELECT COUNT(*) FROM session WHERE expiresAt > ? AND lastSeenAt > ?", [.date(now), .date(lifetime.idleCutoff(at: now))])
+        }
+    }
+
     package func deleteExpiredSessions(now: Date, lifetime: SessionLifetime, idleGrace: TimeInterval = 0) async throws -> [SessionRecord] {
         try await write { tx, log in
             let expired = try SessionRecord.fetchAll(tx, where: "expiresAt <= ? OR lastSeenAt <= ?",

@@ -328,7 +328,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func write(_ frame: Frame, context: ChannelHandlerContext) {
         guard machine.phase != .closed, context.channel.isActive else { return }
-        // A payload made with room for the header is framed where it is (the in-place answers).
         var buffer = context.channel.allocator.buffer(capacity: Frame.headerBytes + frame.payload.readableBytes)
         frame.write(to: &buffer)
         context.write(wrapOutboundOut(buffer), promise: nil)

@@ -3,14 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// Writing a file so that a reader sees the old contents or the new, never a part: a temporary
-/// file in the same folder (whose name a collector matching `*.prom` skips), flushed to disk,
-/// then renamed over the target.
+/// Writing a file so that a reader sees the old contents or the new, never a part: a new
+/// temporary file of a random name in the same folder (a name a collector matching `*.prom`
+/// skips), flushed to disk, then renamed over the target.
 enum AtomicFile {
     static func write(_ data: Data, to path: String, permissions: mode_t) throws {
         let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, permissions)
+        // A new file of an unpredictable name, made here and by no one else (O_EXCL): whoever
+        // else may write the folder cannot have put a FIFO, a link or a file of theirs there.
+        var temporary = ""
+        var fd: Int32 = -1
+        for _ in 0..<16 {
+            let suffix = (0..<12).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! }
+            temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(String(suffix)).tmp").path
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, permissions)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw CLIError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
         var failure: String?
         data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in

@@ -104,4 +104,32 @@ struct MetricsTests {
         await api.close()
         try await daemon.stop()
     }
+
+    /// A call whose session and account are in memory but whose company's lines are not takes
+    /// the asynchronous path after the fast one: each lookup is counted once.
+    @Test func aCallThatLoadsPartIsCountedOnce() async throws {
+        let daemon = try await InProcessDaemon()
+        let (token, _) = try await daemon.company()
+        let api = daemon.apiClient(token: token)
+        func lookups(_ exposition: Exposition) -> [String: Double] {
+            var counts: [String: Double] = [:]
+            for cache in ["session", "account", "lines"] {
+                for result in ["hit", "miss"] {
+                    counts["\(cache) \(result)"] = exposition.value("webprofiled_cache_lookups_total", ["cache": cache, "result": result])
+                }
+            }
+            return counts
+        }
+        let before = lookups(try await metrics(daemon))
+        #expect(try await api.authorize(.lineManage, line: "+393331234567").allowed)
+        let first = lookups(try await metrics(daemon))
+        #expect(first.merging(before) { $0 - $1 } == ["session hit": 1, "account hit": 1, "lines miss": 1, "session miss": 0, "account miss": 0,
+                                                     "lines hit": 0])
+        #expect(try await api.authorize(.lineManage, line: "+393331234567").allowed)
+        let second = lookups(try await metrics(daemon))
+        #expect(second.merging(first) { $0 - $1 } == ["session hit": 1, "account hit": 1, "lines hit": 1, "session miss": 0, "account miss": 0,
+                                                     "lines miss": 0])
+        await api.close()
+        try await daemon.stop()
+    }
 }

@@ -43,9 +43,12 @@ package final class Authorizer: Sendable {
 
     /// The live session of a bearer token. Missing, malformed, unknown, expired and revoked
     /// tokens all give the same UNAUTHENTICATED error.
-    func authenticate(bearerToken token: String?) async throws -> AuthenticatedSession {
+    ///
+    /// - Parameter countHits: whether what memory holds is counted as cache hits (not when the
+    ///   fast path counted them already); what must be loaded is always counted as a miss.
+    func authenticate(bearerToken token: String?, countHits: Bool = true) async throws -> AuthenticatedSession {
         guard let token, Secrets.looksLikeSessionToken(token),
-              let session = try await authenticate(tokenHash: SessionTokenHash(token: token)) else {
+              let session = try await authenticate(tokenHash: SessionTokenHash(token: token), countHits: countHits) else {
             throw SessionInterceptor.unauthenticated
         }
         return session
@@ -73,8 +76,8 @@ package final class Authorizer: Sendable {
             return .needsStore
         case .live(let session):
             guard let account = cachedAccount else { return .needsStore }
-            // Counted only when answered: a call that needs the store is counted by the
-            // asynchronous path, once.
+            // Counted here when this answers; a call that goes on to the asynchronous path is
+            // not counted again there (``CallContext/cacheHitsCounted``).
             if countHits {
                 metrics.cache(.session, hit: true)
                 metrics.cache(.account, hit: true)
@@ -87,11 +90,15 @@ package final class Authorizer: Sendable {
     /// The session for a token hash, if it is live; its account must have an active
     /// registration. Loads what memory lacks; when memory cannot be trusted, reads everything
     /// from the database and caches nothing.
-    func authenticate(tokenHash: SessionTokenHash) async throws -> AuthenticatedSession? {
+    func authenticate(tokenHash: SessionTokenHash, countHits: Bool = true) async throws -> AuthenticatedSession? {
         let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
         var use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
-        if case .live = use { metrics.cache(.session, hit: true) } else { metrics.cache(.session, hit: false) }
+        if case .live = use {
+            if countHits { metrics.cache(.session, hit: true) }
+        } else {
+            metrics.cache(.session, hit: false)
+        }
         switch use {
         case .live:
             break
@@ -120,16 +127,16 @@ package final class Authorizer: Sendable {
                 use = .live(session)
             }
         }
-        guard case .live(let session) = use, let account = try await account(session.accountID),
+        guard case .live(let session) = use, let account = try await account(session.accountID, countHits: countHits),
               !account.principals.isEmpty else { return nil }
         return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
     }
 
     /// The facts of an account: cached, loaded on a miss (and cached), read from the database
     /// alone while memory cannot be trusted.
-    func account(_ accountID: String) async throws -> CachedAccount? {
+    func account(_ accountID: String, countHits: Bool = true) async throws -> CachedAccount? {
         if store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) {
-            metrics.cache(.account, hit: true)
+            if countHits { metrics.cache(.account, hit: true) }
             return cached
         }
         metrics.cache(.account, hit: false)

@@ -21,7 +21,7 @@ struct SessionInterceptor: ServerInterceptor {
 
     func intercept(_ context: inout CallContext, method: MethodInfo) async throws {
         guard method.requiresSession else { return }
-        let session = try await authorizer.authenticate(bearerToken: Metadata.bearerToken(context.metadata))
+        let session = try await authorizer.authenticate(bearerToken: Metadata.bearerToken(context.metadata), countHits: !context.cacheHitsCounted)
         try Self.checkRequiredAction(session, method: method)
         context.session = session
     }
@@ -30,6 +30,7 @@ struct SessionInterceptor: ServerInterceptor {
         guard method.requiresSession else { return true }
         switch try authorizer.authenticateFromMemory(bearerToken: Metadata.bearerToken(context.metadata)) {
         case .answered(let session):
+            context.cacheHitsCounted = true
             try Self.checkRequiredAction(session, method: method)
             context.session = session
             return true

@@ -89,7 +89,7 @@ package final class DaemonMetrics: Sendable {
         storageUnavailable = counter(storageName, [("kind", "unavailable")])
         storageDataLoss = counter(storageName, [("kind", "data_loss")])
 
-        sessionsLive = gauge(descriptor("sessions_live", unit: "", help: "Sessions not expired in the database (read when the metrics are asked for)."))
+        sessionsLive = gauge(descriptor("sessions_live", unit: "", help: "Sessions neither past their end nor idle, in the database (read when the metrics are asked for)."))
         sessionsCached = gauge(descriptor("sessions_cached", unit: "", help: "Sessions held in this daemon's memory."))
         hashingQueueDepth = gauge(descriptor("hashing_queue_depth", unit: "", help: "Password hashes and checks waiting for a hashing thread."))
         let connectionsName = descriptor("connections", unit: "", help: "Open connections, by socket.")

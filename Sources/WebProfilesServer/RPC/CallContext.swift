@@ -22,6 +22,11 @@ package struct CallContext: Sendable {
     /// require one.
     package var session: AuthenticatedSession?
 
+    /// Whether the fast path already counted this call's cache hits (its session and account
+    /// were found in memory, but something after them was not): the asynchronous path then
+    /// counts only what it loads.
+    package var cacheHitsCounted = false
+
     /// Extra metadata for the call's log entries (interceptors may add to it).
     package var logMetadata: Logger.Metadata = [:]
 

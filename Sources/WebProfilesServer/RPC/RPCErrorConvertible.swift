@@ -20,6 +20,7 @@ extension StoreError: RPCErrorConvertible {
         case .unauthenticated: status = .unauthenticated
         case .unavailable: status = .unavailable
         case .dataLoss: status = .dataLoss
+        case .conflict: status = .aborted
         default:
             // Anything else is the daemon's own failure: only "internal error" goes out (the
             // router logs the cause), as PROTOCOL.md §5 says.

@@ -91,6 +91,7 @@ package struct Router: CallDispatcher {
             } catch {
                 return .answered(.error(Self.rpcError(for: error, logger: context.logger)))
             }
+            var context = context
             if let immediate {
                 var fast = context
                 do {
@@ -104,8 +105,10 @@ package struct Router: CallDispatcher {
                 } catch {
                     return .answered(.error(Self.rpcError(for: error, logger: fast.logger)))
                 }
+                // Counted once: what the fast path found in memory is not counted again below.
+                context.cacheHitsCounted = fast.cacheHitsCounted
             }
-            return .pending {
+            return .pending { [context] in
                 var context = context
                 do {
                     for interceptor in interceptors {

@@ -193,7 +193,7 @@ struct OperatorService {
         let metrics = self.metrics
         router.register(OperatorAPI.metrics, on: [.operator]) { _, _ in
             // The live sessions are the database's; without it, the rest is still worth a scrape.
-            let live = try? await store.counts().sessions
+            let live = try? await store.liveSessionCount(now: accounts.now(), lifetime: accounts.configuration.sessionLifetimeRule)
             let snapshot = DaemonMetrics.Snapshot(
                 liveSessions: live, cachedSessions: accounts.cachedSessionCount, hashingQueueDepth: accounts.hasher.queueDepth,
                 connections: Dictionary(uniqueKeysWithValues: ListenerKind.allCases.map { ($0, connections.count(of: $0)) }),

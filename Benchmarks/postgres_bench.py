@@ -68,7 +68,12 @@ def sessions(daemon, username, password, count, threads=4):
     def work(n):
         c = connect(daemon)
         for _ in range(n):
-            status, answer = call(c, SESSION + "Login", {"username": username, "password": password})
+            # Logins of one account from several threads contend for its row: a login the shared
+            # database could not settle (UNAVAILABLE, "try again") is tried again, as a portal would.
+            for _ in range(20):
+                status, answer = call(c, SESSION + "Login", {"username": username, "password": password})
+                if status != "UNAVAILABLE":
+                    break
             assert status == "OK", answer
             with lock:
                 tokens.append(answer["sessionToken"])

@@ -23,7 +23,8 @@ public enum Metadata {
         }
     }
 
-    private static func isKeyByte(_ b: UInt8) -> Bool {
+    /// A byte a metadata key may hold: `[a-z0-9._-]`.
+    static func isKeyByte(_ b: UInt8) -> Bool {
         (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
             || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
     }

@@ -71,7 +71,7 @@ public struct RequestEnvelopeView {
         var authorization: Range<Int>?
         for index in 0..<count {
             guard let key = scanner.asciiText(), !key.isEmpty, let value = scanner.asciiText() else { return nil }
-            for i in key where !isKeyByte(scanner.bytes[i]) { return nil }
+            for i in key where !Metadata.isKeyByte(scanner.bytes[i]) { return nil }
             // Distinct from the keys before it, read again from the map's start.
             var earlier = CBORScanner(scanner.bytes, offset: start)
             _ = earlier.mapCount()
@@ -84,10 +84,5 @@ public struct RequestEnvelopeView {
         }
         guard total <= Metadata.maxBytes else { return nil }
         return .some(authorization)
-    }
-
-    private static func isKeyByte(_ b: UInt8) -> Bool {
-        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-            || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
     }
 }

@@ -146,24 +146,22 @@ package struct Router: CallDispatcher {
 
     package func answerInPlace(_ payload: ByteBuffer, streamID: UInt32, listener: ListenerKind, debugLogging: Bool,
                                allocator: ByteBufferAllocator) -> ByteBuffer? {
-        guard !inPlaceRoutes.isEmpty, !debugLogging else { return nil }
-        let started = ContinuousClock.now
-        let answered: (payload: ByteBuffer, metrics: CallMetrics?)? = payload.withUnsafeReadableBytes { raw in
+        // Calls on a socket no in-place route serves (the operator's) are not even scanned.
+        guard !debugLogging, inPlaceRoutes.contains(where: { $0.listeners.contains(listener) }) else { return nil }
+        return payload.withUnsafeReadableBytes { raw -> ByteBuffer? in
             // A deadline already passed is answered by the general path.
             guard let envelope = RequestEnvelopeView(raw), envelope.timeoutMillis != 0 else { return nil }
             let scanner = CBORScanner(raw)
-            for route in inPlaceRoutes where route.listeners.contains(listener) {
-                guard route.method.withUnsafeBytes({ scanner.bytes(envelope.method, equal: $0) }) else { continue }
-                // Framed while this is its only reference: the header is written without a copy.
-                guard var frame = route.answer(raw, envelope, allocator) else { return nil }
-                Frame.frameInPlace(&frame, kind: .response, status: .ok, streamID: streamID)
-                return (frame, route.metrics)
-            }
-            return nil
+            guard let route = inPlaceRoutes.first(where: { route in
+                route.listeners.contains(listener) && route.method.withUnsafeBytes { scanner.bytes(envelope.method, equal: $0) }
+            }) else { return nil }
+            let started = ContinuousClock.now
+            // Framed while this is its only reference: the header is written without a copy.
+            guard var frame = route.answer(raw, envelope, allocator) else { return nil }
+            Frame.frameInPlace(&frame, kind: .response, status: .ok, streamID: streamID)
+            route.metrics?.record(.ok, ContinuousClock.now - started)
+            return frame
         }
-        guard let answered else { return nil }
-        answered.metrics?.record(.ok, ContinuousClock.now - started)
-        return answered.payload
     }
 
     /// The names of all registered methods.

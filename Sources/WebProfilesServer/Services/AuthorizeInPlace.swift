@@ -8,8 +8,9 @@ import WebProfilesWire
 /// the hot path of every portal page, without a document, a `Codable` decode, a hex string or
 /// a copy of the answer.
 ///
-/// It reads the message's `permission`, `line` and `companyId` in place, hashes the bearer
-/// token into a ``SessionTokenHash``, and runs the same steps as the method's other paths
+/// It reads the message's `permission`, `line` and `companyId` in place, checks the bearer
+/// token's shape as ``Secrets/looksLikeSessionToken(_:)`` does and hashes it
+/// into a ``SessionTokenHash``, and runs the same steps as the method's other paths
 /// (``Authorizer/authenticateFromMemory(tokenHash:countHits:)``,
 /// ``Authorizer/factsFromMemory(companyID:session:needsLines:countHits:)`` and
 /// ``Authorizer/Check``); the answer is the `AuthorizeResponse` written straight into a frame
@@ -22,17 +23,14 @@ struct AuthorizeInPlace: Sendable {
     /// The permissions, with their wire names' bytes.
     private static let permissions: [(permission: Permission, name: [UInt8])] = Permission.allCases.map { ($0, Array($0.rawValue.utf8)) }
     private static let bearer: StaticString = "Bearer "
-    private static let tokenPrefix: StaticString = "wps_"
-    /// The length of a session token: ``Secrets/looksLikeSessionToken(_:)``.
-    private static let tokenBytes = 4 + 43
 
     func answer(_ bytes: UnsafeRawBufferPointer, _ envelope: RequestEnvelopeView, allocator: ByteBufferAllocator) -> ByteBuffer? {
         let scanner = CBORScanner(bytes)
         // The token: `Bearer wps_…`, of a session token's shape.
-        guard let authorization = envelope.authorization, authorization.count == Self.bearer.utf8CodeUnitCount + Self.tokenBytes,
+        guard let authorization = envelope.authorization, authorization.count > Self.bearer.utf8CodeUnitCount,
               scanner.bytes(authorization.prefix(Self.bearer.utf8CodeUnitCount), equal: Self.bearer) else { return nil }
         let token = authorization.dropFirst(Self.bearer.utf8CodeUnitCount)
-        guard scanner.bytes(token.prefix(Self.tokenPrefix.utf8CodeUnitCount), equal: Self.tokenPrefix) else { return nil }
+        guard Secrets.looksLikeSessionToken(UnsafeRawBufferPointer(rebasing: bytes[token])) else { return nil }
 
         // The message: permission, and line or companyId, each at most once.
         var message = CBORScanner(bytes, offset: envelope.message.lowerBound)

@@ -42,8 +42,16 @@ package enum Secrets {
 
     /// Whether `token` has the shape of a session token (checked before hashing anything).
     package static func looksLikeSessionToken(_ token: String) -> Bool {
-        token.utf8.count == 4 + 43 && token.hasPrefix(sessionTokenPrefix)
+        token.utf8.count == sessionTokenBytes && token.hasPrefix(sessionTokenPrefix)
     }
+
+    /// The same for a token's bytes (the in-place path: no String made).
+    static func looksLikeSessionToken(_ token: UnsafeRawBufferPointer) -> Bool {
+        token.count == sessionTokenBytes && token.starts(with: sessionTokenPrefix.utf8)
+    }
+
+    /// The length of a session token: its prefix and 43 base64url characters (32 bytes).
+    static let sessionTokenBytes = 4 + 43
 
     package static func looksLikeActivationCode(_ code: String) -> Bool {
         code.utf8.count == 4 + 22 && code.hasPrefix(activationCodePrefix)

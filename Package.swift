@@ -188,6 +188,7 @@ let package = Package(
                 "WebProfilesClient", "CBOR", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // A database written by the last release (7d06c0f), for the migration test.

@@ -8,6 +8,12 @@ public struct CBOREncodedValue: Encodable, Sendable, Hashable {
     /// One complete CBOR data item.
     public let bytes: [UInt8]
 
+    /// Bytes already encoded by ``CBOREncoder``: one complete data item, which the caller
+    /// vouches for (they are written as they are).
+    public init(encodedBytes bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     /// Encodes `value` with ``CBOREncoder``.
     public init(encoding value: some Encodable) throws {
         bytes = try CBOREncoder().encode(value)

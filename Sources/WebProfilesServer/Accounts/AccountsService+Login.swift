@@ -149,8 +149,8 @@ extension AccountsService {
         let principal = outcome.session.selectedCompanyId.flatMap { cached.principal(in: $0) }
             ?? (cached.principals.count == 1 ? cached.principals.first : nil)
         let response = LoginResponse(sessionToken: token, sessionId: session.id, expiresAt: session.expiresAt,
-                                     idleExpiresAt: idleExpiry(lastSeen: now, expiresAt: session.expiresAt), principal: principal?.principal,
-                                     memberships: cached.memberships, requiredAction: outcome.session.requiredAction)
+                                     idleExpiresAt: idleExpiry(lastSeen: now, expiresAt: session.expiresAt), principal: try principal?.principal,
+                                     memberships: try cached.memberships, requiredAction: outcome.session.requiredAction)
         return (response, cached)
     }
 
@@ -217,7 +217,7 @@ extension AccountsService {
         guard let record = try await store.account(id: session.accountID) else { throw SessionInterceptor.unauthenticated }
         let required = session.account.principals.contains { configuration.secondFactorRequiredProfiles.contains($0.profile) }
         return Account(accountId: record.id, username: record.username, displayName: record.displayName, email: record.email,
-                       memberships: session.account.memberships,
+                       memberships: try session.account.memberships,
                        secondFactor: SecondFactorState(enabled: record.totpEnabled, required: required,
                                                        recoveryCodesLeft: try await store.secondFactorRecoveryCodesLeft(accountID: record.id)))
     }

@@ -73,9 +73,9 @@ package final class AccountsService: Sendable {
     /// Live sessions as a listing shows them: last uses noted in memory applied, the expired
     /// left out. `current` marks the caller's own; `showCompany` whether the selected company
     /// is shown (to the person only).
-    func sessionInfos(_ records: [SessionRecord], accountID: String, current: String?, showCompany: Bool) -> [SessionInfo] {
+    func sessionInfos(_ records: [SessionRecord], current: String?, showCompany: Bool) -> [SessionInfo] {
         let now = self.now()
-        let inMemory = cache.lastSeen(ofAccount: accountID)
+        let inMemory = cache.lastSeen(sessionIDs: records.map(\.id))
         let lifetime = configuration.sessionLifetimeRule
         return records.compactMap { record in
             let lastSeen = max(record.lastSeenAt, inMemory[record.id] ?? record.lastSeenAt)
@@ -88,7 +88,7 @@ package final class AccountsService: Sendable {
     }
 
     func listSessions(of session: AuthenticatedSession) async throws -> [SessionInfo] {
-        sessionInfos(try await store.sessions(accountID: session.accountID), accountID: session.accountID, current: session.sessionID, showCompany: true)
+        sessionInfos(try await store.sessions(accountID: session.accountID), current: session.sessionID, showCompany: true)
     }
 
     /// Ends one of the caller's sessions; the caller acts as any of its registrations (the
@@ -118,6 +118,7 @@ package final class AccountsService: Sendable {
     /// sessions). A session that expires in between is refused at its next use anyway.
     package func flushAndPurge() async throws {
         let dirty = cache.takeDirty()
+        defer { cache.finishFlush() }
         do {
             try await store.updateLastSeen(dirty)
         } catch {

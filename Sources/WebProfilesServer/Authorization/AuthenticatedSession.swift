@@ -8,29 +8,28 @@ import WebProfilesWire
 /// The session a call was made with, resolved by ``SessionInterceptor``: the account it belongs
 /// to, with the principals of its active registrations as of this call.
 package struct AuthenticatedSession: Sendable {
-    package var sessionID: String
+    /// The session as memory holds it, marked used by this call (ids kept compact: this is
+    /// built on every call, the texts only when asked for).
+    private var session: AuthorizationCache.CachedSession
     package var tokenHash: SessionTokenHash
-    package var createdAt: Date
-    package var expiresAt: Date
-    package var lastSeenAt: Date
-    /// The company calls act for when they name none.
-    package var selectedCompanyID: String?
-    /// What the person must do before anything else.
-    package var requiredAction: RequiredAction?
     var account: CachedAccount
 
-    package var accountID: String { account.accountID }
-
     init(_ session: AuthorizationCache.CachedSession, tokenHash: SessionTokenHash, usedAt now: Date, account: CachedAccount) {
-        self.sessionID = session.id
+        self.session = session
+        self.session.lastSeenAt = now
         self.tokenHash = tokenHash
-        self.createdAt = session.createdAt
-        self.expiresAt = session.expiresAt
-        self.lastSeenAt = now
-        self.selectedCompanyID = session.selectedCompanyID
-        self.requiredAction = session.requiredAction
         self.account = account
     }
+
+    package var sessionID: String { session.id.text }
+    package var createdAt: Date { session.createdAt }
+    package var expiresAt: Date { session.expiresAt }
+    package var lastSeenAt: Date { session.lastSeenAt }
+    /// The company calls act for when they name none.
+    package var selectedCompanyID: String? { session.selectedCompanyID?.text }
+    /// What the person must do before anything else.
+    package var requiredAction: RequiredAction? { session.requiredAction }
+    package var accountID: String { account.accountID }
 
     /// The principal a call about `companyID` acts as: that company's, the selected one's, or
     /// the only one's.
@@ -39,14 +38,19 @@ package struct AuthenticatedSession: Sendable {
     ///   or not it exists), FAILED_PRECONDITION when the person is active in several and the call
     ///   names none with none selected, or the selected one is no longer theirs.
     package func principal(for companyID: String?) throws(RPCError) -> CachedPrincipal {
+        try principal(forKey: companyID.map(CompactID.init))
+    }
+
+    /// ``principal(for:)`` for a company id in its compact form (the in-place path).
+    func principal(forKey companyID: CompactID?) throws(RPCError) -> CachedPrincipal {
         if let companyID {
             guard let principal = account.principal(in: companyID) else {
-                throw RPCError(code: .permissionDenied, message: "you have no active registration in company \(LogSafe.text(companyID, maxLength: 64))",
+                throw RPCError(code: .permissionDenied, message: "you have no active registration in company \(LogSafe.text(companyID.text, maxLength: 64))",
                                details: .textMap(["field": .text("companyId")]))
             }
             return principal
         }
-        if let selected = selectedCompanyID {
+        if let selected = session.selectedCompanyID {
             guard let principal = account.principal(in: selected) else {
                 throw RPCError(code: .failedPrecondition,
                                message: "your registration in the selected company is no longer active; select another company (Session/SelectCompany) or name one with companyId")
@@ -77,7 +81,7 @@ package struct AuthenticatedSession: Sendable {
     /// the selected company's registration, or the oldest active one. The account has one (an
     /// account without any is never authenticated).
     package var accountActor: SessionActor {
-        let principal = selectedCompanyID.flatMap { account.principal(in: $0) } ?? account.principals.first
+        let principal = session.selectedCompanyID.flatMap { account.principal(in: $0) } ?? account.principals.first
         return SessionActor(accountID: accountID, sessionID: sessionID, registrationID: principal?.registrationID ?? "")
     }
 

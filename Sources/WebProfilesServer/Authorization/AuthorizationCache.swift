@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import WebProfilesDomain
 import WebProfilesStore
 
@@ -12,105 +11,172 @@ import WebProfilesStore
 /// forgets what they touched. Loads take a ticket first (``GuardedCache``), so a load that raced
 /// with a change never brings back what the change removed: a profile change or revocation is
 /// seen by the next call of every session.
+///
+/// Sessions, accounts and company lines each live in ``shardCount`` shards under their own
+/// locks (``LockShards``), chosen by the key: the hot path takes one session shard's lock and one
+/// account shard's, each held for a dictionary lookup, so the event loops serving different
+/// sessions do not wait for each other.
+///
+/// ## Memory per live session
+/// What one live session of a person with one registration costs, as laid out here (64-bit):
+/// the session entry (a 32-byte key and a 96-byte ``CachedSession``: ids as ``CompactID``s
+/// inline, three dates), its pending last use (32 bytes until the next flush), the account entry
+/// (a 24-byte key and a 48-byte ``CachedAccount``), the account's principals array (32 bytes of
+/// header and 72 per principal) and each principal's CBOR without its permissions (about
+/// 120–200 bytes: ids, company name, names, line), the permission lists being shared by profile.
+/// That is about 450 bytes of payload; a dictionary keeps at most ¾ of its buckets full and
+/// doubles, so between 0.6 and 1.2 KiB per session in all (`make bench`'s scale row measures it
+/// at 100,000 sessions).
 final class AuthorizationCache: Sendable {
+    /// A session as memory holds it.
     struct CachedSession: Sendable {
-        var id: String
-        var accountID: String
+        var id: CompactID
+        var accountID: CompactID
         var createdAt: Date
         var expiresAt: Date
         var lastSeenAt: Date
-        var selectedCompanyID: String?
+        var selectedCompanyID: CompactID?
         var requiredAction: RequiredAction?
 
         init(_ record: SessionRecord) {
-            id = record.id
-            accountID = record.accountId
+            id = CompactID(record.id)
+            accountID = CompactID(record.accountId)
             createdAt = record.createdAt
             expiresAt = record.expiresAt
             lastSeenAt = record.lastSeenAt
-            selectedCompanyID = record.selectedCompanyId
+            selectedCompanyID = record.selectedCompanyId.map(CompactID.init)
             requiredAction = record.requiredAction.flatMap(RequiredAction.init(rawValue:))
         }
     }
 
-    private struct State: Sendable {
+    /// How many shards each kind of entry is spread over.
+    static let shardCount = 16
+
+    private struct SessionShard: Sendable {
         var sessions = GuardedCache<SessionTokenHash, CachedSession>()
         /// The last uses not yet written to the database, by session id: the periodic flush
-        /// swaps this out whole, so it never scans sessions under the lock the event loops take
+        /// swaps this out whole, so it never scans sessions under the locks the event loops take
         /// on every call.
-        var dirty: [String: Date] = [:]
-        var tokensByAccount: [String: Set<SessionTokenHash>] = [:]
-        var accounts = GuardedCache<String, CachedAccount>()
-        /// The accounts cached with a membership in each company (a company's change reaches
-        /// them: its name is in their principals).
-        var accountsByCompany: [String: Set<String>] = [:]
-        var companyLines = GuardedCache<String, [String: LineKind]>()
-
-        mutating func indexSession(_ tokenHash: SessionTokenHash) {
-            guard let session = sessions[tokenHash] else { return }
-            tokensByAccount[session.accountID, default: []].insert(tokenHash)
-        }
-
-        mutating func forget(tokenHash: SessionTokenHash) {
-            guard let session = sessions.invalidate(tokenHash) else { return }
-            tokensByAccount[session.accountID]?.remove(tokenHash)
-            if tokensByAccount[session.accountID]?.isEmpty == true { tokensByAccount.removeValue(forKey: session.accountID) }
-        }
+        var dirty: [CompactID: Date] = [:]
+        /// The last uses being written by the flush in progress (still the newest known until it
+        /// ends: ``lastSeen(sessionIDs:)`` reads them).
+        var writing: [CompactID: Date] = [:]
 
         /// Looks a session up, checks its expiry and marks it used.
         mutating func use(_ tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> Use {
-            guard let session = sessions[tokenHash] else { return .unknown }
+            guard var session = sessions[tokenHash] else { return .unknown }
             guard lifetime.isLive(expiresAt: session.expiresAt, lastSeenAt: session.lastSeenAt, at: now) else {
-                forget(tokenHash: tokenHash)
+                sessions.invalidate(tokenHash)
                 return .expired
             }
-            sessions.modify(tokenHash) { $0.lastSeenAt = now }
+            session.lastSeenAt = now
+            sessions.set(tokenHash, session)
             dirty[session.id] = now
-            var used = session
-            used.lastSeenAt = now
-            return .live(used)
+            return .live(session)
+        }
+    }
+
+    /// The accounts of one shard with a membership in one company: most often one (a company's
+    /// members spread over the shards), held without a set.
+    private enum Members: Sendable {
+        case one(CompactID)
+        case many(Set<CompactID>)
+
+        var all: [CompactID] {
+            switch self {
+            case .one(let id): [id]
+            case .many(let ids): Array(ids)
+            }
         }
 
-        mutating func indexAccount(_ accountID: String) {
-            guard let account = accounts[accountID] else { return }
-            for companyID in account.companyIDs { accountsByCompany[companyID, default: []].insert(accountID) }
+        func adding(_ id: CompactID) -> Members {
+            switch self {
+            case .one(id): return self
+            case .one(let other): return .many([other, id])
+            case .many(var ids):
+                ids.insert(id)
+                return .many(ids)
+            }
         }
 
-        mutating func forget(accountID: String) {
-            guard let account = accounts.invalidate(accountID) else { return }
-            for companyID in account.companyIDs {
-                accountsByCompany[companyID]?.remove(accountID)
-                if accountsByCompany[companyID]?.isEmpty == true { accountsByCompany.removeValue(forKey: companyID) }
+        /// nil once empty.
+        func removing(_ id: CompactID) -> Members? {
+            switch self {
+            case .one(id): return nil
+            case .one: return self
+            case .many(var ids):
+                ids.remove(id)
+                return ids.count == 1 ? .one(ids.first!) : .many(ids)
             }
         }
     }
 
-    private let state = Mutex(State())
+    private struct AccountShard: Sendable {
+        var accounts = GuardedCache<CompactID, CachedAccount>()
+        /// The accounts of this shard cached with a membership in each company (a company's
+        /// change reaches them: its name is in their principals).
+        var accountsByCompany: [CompactID: Members] = [:]
+
+        mutating func index(_ accountID: CompactID) {
+            guard let account = accounts[accountID] else { return }
+            for principal in account.principals {
+                accountsByCompany[principal.companyKey] = accountsByCompany[principal.companyKey]?.adding(accountID) ?? .one(accountID)
+            }
+        }
+
+        mutating func forget(accountID: CompactID) {
+            guard let account = accounts.invalidate(accountID) else { return }
+            for principal in account.principals {
+                accountsByCompany[principal.companyKey] = accountsByCompany[principal.companyKey]?.removing(accountID)
+            }
+        }
+
+        mutating func forget(companyID: CompactID) {
+            for accountID in accountsByCompany[companyID]?.all ?? [] { forget(accountID: accountID) }
+        }
+    }
+
+    private let sessionShards = LockShards(count: shardCount) { SessionShard() }
+    private let accountShards = LockShards(count: shardCount) { AccountShard() }
+    private let lineShards = LockShards(count: shardCount) { GuardedCache<CompactID, [String: LineKind]>() }
 
     init() {}
 
-    var sessionCount: Int { state.withLock { $0.sessions.count } }
+    private func sessionShard(_ tokenHash: SessionTokenHash) -> Int { sessionShards.index(spread: tokenHash.spreadBits) }
+    /// Pending last uses go to the shard of their session id (any shard would do: they are
+    /// merged when taken).
+    private func dirtyShard(_ sessionID: CompactID) -> Int { sessionShards.index(of: sessionID) }
+
+    var sessionCount: Int {
+        var count = 0
+        sessionShards.forEach { count += $0.sessions.count }
+        return count
+    }
 
     /// Forgets what committed changes touched.
     func apply(_ changes: [StoreChange]) {
-        state.withLock { state in
-            for change in changes {
-                switch change {
-                case .account(let id):
-                    state.forget(accountID: id)
-                case .company(let id):
-                    state.companyLines.invalidate(id)
-                    for accountID in state.accountsByCompany[id] ?? [] { state.forget(accountID: accountID) }
-                case .sessions(let hashes):
-                    // The store names sessions by the hex form of their hash.
-                    for hash in hashes { if let key = SessionTokenHash(hex: hash) { state.forget(tokenHash: key) } }
-                case .all:
-                    state.sessions.invalidateAll()
-                    state.tokensByAccount = [:]
-                    state.accounts.invalidateAll()
-                    state.accountsByCompany = [:]
-                    state.companyLines.invalidateAll()
+        for change in changes {
+            switch change {
+            case .account(let id):
+                let key = CompactID(id)
+                accountShards.withLock(accountShards.index(of: key)) { $0.forget(accountID: key) }
+            case .company(let id):
+                let key = CompactID(id)
+                lineShards.withLock(lineShards.index(of: key)) { _ = $0.invalidate(key) }
+                accountShards.forEach { $0.forget(companyID: key) }
+            case .sessions(let hashes):
+                // The store names sessions by the hex form of their hash.
+                for hash in hashes {
+                    guard let key = SessionTokenHash(hex: hash) else { continue }
+                    sessionShards.withLock(sessionShard(key)) { _ = $0.sessions.invalidate(key) }
                 }
+            case .all:
+                sessionShards.forEach { $0.sessions.invalidateAll() }
+                accountShards.forEach { shard in
+                    shard.accounts.invalidateAll()
+                    shard.accountsByCompany = [:]
+                }
+                lineShards.forEach { $0.invalidateAll() }
             }
         }
     }
@@ -118,7 +184,7 @@ final class AuthorizationCache: Sendable {
     // MARK: Sessions
 
     /// What ``use(tokenHash:at:lifetime:)`` found.
-    enum Use {
+    enum Use: Sendable {
         /// Not in memory: load it from the database.
         case unknown
         /// Past its lifetime or idle timeout; forgotten.
@@ -127,30 +193,29 @@ final class AuthorizationCache: Sendable {
         case live(CachedSession)
     }
 
-    /// Looks a session up, checks its expiry and marks it used, under one lock: the whole
+    /// Looks a session up, checks its expiry and marks it used, under its shard's lock: the whole
     /// in-memory part of validating a session.
     func use(tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> Use {
-        state.withLock { $0.use(tokenHash, at: now, lifetime: lifetime) }
+        sessionShards.withLock(sessionShard(tokenHash)) { $0.use(tokenHash, at: now, lifetime: lifetime) }
     }
 
-    /// ``use(tokenHash:at:lifetime:)`` and, for a live session, its account, under one lock
-    /// (the hot path takes the cache's lock once).
+    /// ``use(tokenHash:at:lifetime:)`` and, for a live session, its account (the hot path: two
+    /// locks, each held for one lookup).
     func useWithAccount(tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> (Use, CachedAccount?) {
-        state.withLock { state in
-            let use = state.use(tokenHash, at: now, lifetime: lifetime)
-            guard case .live(let session) = use else { return (use, nil) }
-            return (use, state.accounts[session.accountID])
-        }
+        let use = use(tokenHash: tokenHash, at: now, lifetime: lifetime)
+        guard case .live(let session) = use else { return (use, nil) }
+        return (use, account(session.accountID))
     }
 
     /// Notes a use of a session known only from the database (the caches bypassed), for the
     /// next flush.
     func noteUse(sessionID: String, at now: Date) {
-        state.withLock { $0.dirty[sessionID] = now }
+        let key = CompactID(sessionID)
+        sessionShards.withLock(dirtyShard(key)) { $0.dirty[key] = max(now, $0.dirty[key] ?? now) }
     }
 
     func beginSessionLoad(_ tokenHash: SessionTokenHash) -> GuardedCache<SessionTokenHash, CachedSession>.Ticket {
-        state.withLock { $0.sessions.beginLoad(tokenHash) }
+        sessionShards.withLock(sessionShard(tokenHash)) { $0.sessions.beginLoad(tokenHash) }
     }
 
     /// Caches a session read from the database (or just written by a login), unless a change
@@ -158,70 +223,83 @@ final class AuthorizationCache: Sendable {
     /// Returns whether the load is still current (see ``GuardedCache/finishLoad(_:with:)``).
     @discardableResult
     func finishSessionLoad(_ ticket: GuardedCache<SessionTokenHash, CachedSession>.Ticket, _ record: SessionRecord?) -> Bool {
-        state.withLock { state in
-            let fresh = state.sessions.finishLoad(ticket, with: record.map(CachedSession.init))
-            if fresh, record != nil { state.indexSession(ticket.key) }
-            return fresh
-        }
+        let session = record.map(CachedSession.init)
+        return sessionShards.withLock(sessionShard(ticket.key)) { $0.sessions.finishLoad(ticket, with: session) }
     }
 
-    /// The last-use times not yet written, marked clean.
+    /// The last-use times not yet written, marked clean (each shard's are kept as being written
+    /// until ``finishFlush()``).
     func takeDirty() -> [String: Date] {
-        state.withLock { state in
-            defer { state.dirty = [:] }
-            return state.dirty
+        var taken: [String: Date] = [:]
+        sessionShards.forEach { shard in
+            for (id, date) in shard.dirty { taken[id.text] = max(date, taken[id.text] ?? date) }
+            shard.writing.merge(shard.dirty) { newer, older in max(newer, older) }
+            shard.dirty = [:]
         }
+        return taken
     }
 
     /// Puts back last uses a flush could not write, unless newer ones were noted since.
     func restoreDirty(_ uses: [String: Date]) {
-        state.withLock { state in
-            state.dirty.merge(uses) { newer, _ in newer }
+        for (id, date) in uses {
+            let key = CompactID(id)
+            sessionShards.withLock(dirtyShard(key)) { $0.dirty[key] = max(date, $0.dirty[key] ?? date) }
         }
     }
 
-    /// Sessions of an account known in memory, by id, with their last use.
-    func lastSeen(ofAccount accountID: String) -> [String: Date] {
-        state.withLock { state in
-            var result: [String: Date] = [:]
-            for hash in state.tokensByAccount[accountID] ?? [] {
-                if let s = state.sessions[hash] { result[s.id] = s.lastSeenAt }
+    /// Ends a flush (written, or put back by ``restoreDirty(_:)``): the uses it wrote are the
+    /// database's now.
+    func finishFlush() {
+        sessionShards.forEach { $0.writing = [:] }
+    }
+
+    /// The last uses noted in memory and not yet known to be in the database, of the sessions
+    /// named (a listing of an account's sessions applies them to what it read).
+    func lastSeen(sessionIDs: [String]) -> [String: Date] {
+        let keys = sessionIDs.map { (CompactID($0), $0) }
+        var result: [String: Date] = [:]
+        // A use is noted in its session's shard, or in another one (put back after a failed flush).
+        sessionShards.forEach { shard in
+            for (key, id) in keys {
+                for date in [shard.dirty[key], shard.writing[key]] {
+                    if let date { result[id] = max(date, result[id] ?? date) }
+                }
             }
-            return result
         }
+        return result
     }
 
     // MARK: Accounts and lines
 
-    func account(_ accountID: String) -> CachedAccount? {
-        state.withLock { $0.accounts[accountID] }
+    func account(_ accountID: CompactID) -> CachedAccount? {
+        accountShards.withLock(accountShards.index(of: accountID)) { $0.accounts[accountID] }
     }
 
-    func beginAccountLoad(_ accountID: String) -> GuardedCache<String, CachedAccount>.Ticket {
-        state.withLock { $0.accounts.beginLoad(accountID) }
+    func beginAccountLoad(_ accountID: CompactID) -> GuardedCache<CompactID, CachedAccount>.Ticket {
+        accountShards.withLock(accountShards.index(of: accountID)) { $0.accounts.beginLoad(accountID) }
     }
 
     /// Returns whether the load is still current.
     @discardableResult
-    func finishAccountLoad(_ ticket: GuardedCache<String, CachedAccount>.Ticket, _ account: CachedAccount?) -> Bool {
-        state.withLock { state in
-            let fresh = state.accounts.finishLoad(ticket, with: account)
-            if fresh, let account { state.indexAccount(account.accountID) }
+    func finishAccountLoad(_ ticket: GuardedCache<CompactID, CachedAccount>.Ticket, _ account: CachedAccount?) -> Bool {
+        accountShards.withLock(accountShards.index(of: ticket.key)) { shard in
+            let fresh = shard.accounts.finishLoad(ticket, with: account)
+            if fresh, account != nil { shard.index(ticket.key) }
             return fresh
         }
     }
 
-    func lines(companyID: String) -> [String: LineKind]? {
-        state.withLock { $0.companyLines[companyID] }
+    func lines(companyID: CompactID) -> [String: LineKind]? {
+        lineShards.withLock(lineShards.index(of: companyID)) { $0[companyID] }
     }
 
-    func beginLinesLoad(_ companyID: String) -> GuardedCache<String, [String: LineKind]>.Ticket {
-        state.withLock { $0.companyLines.beginLoad(companyID) }
+    func beginLinesLoad(_ companyID: CompactID) -> GuardedCache<CompactID, [String: LineKind]>.Ticket {
+        lineShards.withLock(lineShards.index(of: companyID)) { $0.beginLoad(companyID) }
     }
 
     /// Returns whether the load is still current.
     @discardableResult
-    func finishLinesLoad(_ ticket: GuardedCache<String, [String: LineKind]>.Ticket, _ lines: [String: LineKind]?) -> Bool {
-        state.withLock { $0.companyLines.finishLoad(ticket, with: lines) }
+    func finishLinesLoad(_ ticket: GuardedCache<CompactID, [String: LineKind]>.Ticket, _ lines: [String: LineKind]?) -> Bool {
+        lineShards.withLock(lineShards.index(of: ticket.key)) { $0.finishLoad(ticket, with: lines) }
     }
 }

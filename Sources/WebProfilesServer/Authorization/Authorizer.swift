@@ -13,11 +13,13 @@ enum MemoryAnswer<Value> {
 
 /// Session validation and `Session/Authorize`: the hot path.
 ///
-/// Each step exists twice: an asynchronous one that loads what is missing from the database,
-/// and a synchronous one that answers from the ``AuthorizationCache`` alone, or says it cannot.
-/// The synchronous one runs on the connection's event loop (no task, no thread hop), so it
-/// does no I/O: it only takes the cache's and the configuration's locks, whose holders
-/// never do more than a few dictionary operations per item they touch.
+/// Each step is written once, as a synchronous function of what the ``AuthorizationCache``
+/// holds, which answers or says what it lacks (``sessionInMemory(_:)``,
+/// ``factsFromMemory(companyKey:session:needsLines:countHits:)``). The fast paths run it on the
+/// connection's event loop (no task, no thread hop), so it does no I/O: it only takes the
+/// cache's and the configuration's locks, whose holders never do more than a few dictionary
+/// operations per item they touch. The asynchronous path loads what it said was missing, then
+/// runs it again.
 package final class Authorizer: Sendable {
     let store: ProfileStore
     let cache = AuthorizationCache()
@@ -68,73 +70,110 @@ package final class Authorizer: Sendable {
     ///   counts them itself, only when it answers).
     func authenticateFromMemory(tokenHash: SessionTokenHash, countHits: Bool = true) throws -> MemoryAnswer<AuthenticatedSession> {
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
+        guard case .found(let session) = try sessionInMemory(tokenHash) else { return .needsStore }
+        // Counted here when this answers; a call that goes on to the asynchronous path is
+        // not counted again there (``CallContext/cacheHitsCounted``).
+        if countHits {
+            metrics.cache(.session, hit: true)
+            metrics.cache(.account, hit: true)
+        }
+        return .answered(session)
+    }
+
+    /// What memory holds of a session: everything a call needs, or the first thing it lacks.
+    enum SessionInMemory {
+        case found(AuthenticatedSession)
+        /// Not cached, or expired in memory (the database may know of a later use: another
+        /// daemon's).
+        case sessionMissing
+        /// The session is, its account is not.
+        case accountMissing(CompactID)
+    }
+
+    /// The one in-memory step of authenticating a session, which every path runs: the session
+    /// looked up, checked and marked used, and its account.
+    ///
+    /// - Throws: UNAUTHENTICATED for an account left without an active registration.
+    private func sessionInMemory(_ tokenHash: SessionTokenHash) throws -> SessionInMemory {
         let now = self.now()
         let (use, cachedAccount) = cache.useWithAccount(tokenHash: tokenHash, at: now, lifetime: configuration.sessionLifetime)
         switch use {
         case .unknown, .expired:
-            // Expired in memory: the database may know of a later use (another daemon's).
-            return .needsStore
+            return .sessionMissing
         case .live(let session):
-            guard let account = cachedAccount else { return .needsStore }
-            // Counted here when this answers; a call that goes on to the asynchronous path is
-            // not counted again there (``CallContext/cacheHitsCounted``).
-            if countHits {
-                metrics.cache(.session, hit: true)
-                metrics.cache(.account, hit: true)
-            }
+            guard let account = cachedAccount else { return .accountMissing(session.accountID) }
             guard !account.principals.isEmpty else { throw SessionInterceptor.unauthenticated }
-            return .answered(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account))
+            return .found(AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account))
         }
     }
 
+    /// How many times the asynchronous path loads what memory lacked and runs the in-memory
+    /// step again: a session, then its account, then the answer, with a pass to spare for a
+    /// load that a change overtook (it caches nothing, and is loaded again).
+    static let memoryPasses = 4
+
     /// The session for a token hash, if it is live; its account must have an active
-    /// registration. Loads what memory lacks; when memory cannot be trusted, reads everything
-    /// from the database and caches nothing.
+    /// registration.
+    ///
+    /// Runs the in-memory step (``sessionInMemory(_:)``, as the fast paths do), loads what it
+    /// said was missing (caching it), and runs it again. When memory cannot be trusted (a shared
+    /// database whose changes are not known to have been heard), or keeps losing what was loaded
+    /// to changes, it judges what the database says instead, by the same rule, caching nothing.
     func authenticate(tokenHash: SessionTokenHash, countHits: Bool = true) async throws -> AuthenticatedSession? {
-        let now = self.now()
         let lifetime = configuration.current.sessionLifetimeRule
-        var use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
-        if case .live = use {
-            if countHits { metrics.cache(.session, hit: true) }
-        } else {
-            metrics.cache(.session, hit: false)
-        }
-        switch use {
-        case .live:
-            break
-        case .unknown, .expired:
-            // Unknown, or idle in memory while another daemon may have used it since.
-            let record: SessionRecord? = try await freshRead {
-                let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginSessionLoad(tokenHash) : nil
-                let record: SessionRecord?
-                do {
-                    record = try await self.store.session(tokenHash: tokenHash.hex)
-                } catch {
-                    if let ticket { self.cache.finishSessionLoad(ticket, nil) }
-                    throw error
-                }
-                let current = ticket.map { self.cache.finishSessionLoad($0, record) } ?? true
-                return (record, current)
-            }
-            guard let record, lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) else { return nil }
-            // Trust is asked again: the read may have outlasted the lease.
-            use = store.backend.cacheIsTrustworthy ? cache.use(tokenHash: tokenHash, at: now, lifetime: lifetime) : .unknown
-            if case .live = use {} else {
-                // Not cached (memory bypassed, or raced with a change): judge the record just read.
-                var session = AuthorizationCache.CachedSession(record)
-                session.lastSeenAt = now
-                cache.noteUse(sessionID: record.id, at: now)
-                use = .live(session)
+        var loadedSession = false, loadedAccount = false
+        for _ in 0..<Self.memoryPasses {
+            guard store.backend.cacheIsTrustworthy else { break }
+            switch try sessionInMemory(tokenHash) {
+            case .found(let session):
+                if countHits && !loadedSession { metrics.cache(.session, hit: true) }
+                if countHits && !loadedAccount { metrics.cache(.account, hit: true) }
+                return session
+            case .sessionMissing:
+                loadedSession = true
+                guard let record = try await sessionRecord(tokenHash),
+                      lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now()) else { return nil }
+            case .accountMissing(let accountID):
+                loadedAccount = true
+                guard let account = try await account(accountID, countHits: false), !account.principals.isEmpty else { return nil }
             }
         }
-        guard case .live(let session) = use, let account = try await account(session.accountID, countHits: countHits),
-              !account.principals.isEmpty else { return nil }
+        // Judged from the database: the records just read, nothing cached.
+        let now = self.now()
+        guard let record = try await sessionRecord(tokenHash), lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) else {
+            return nil
+        }
+        let session = AuthorizationCache.CachedSession(record)
+        cache.noteUse(sessionID: record.id, at: now)
+        guard let account = try await account(session.accountID, countHits: false), !account.principals.isEmpty else { return nil }
         return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
+    }
+
+    /// A session's record, read from the database (a miss of the cache); cached unless memory
+    /// cannot be trusted or a change overtook the read.
+    private func sessionRecord(_ tokenHash: SessionTokenHash) async throws -> SessionRecord? {
+        metrics.cache(.session, hit: false)
+        return try await freshRead {
+            let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginSessionLoad(tokenHash) : nil
+            let record: SessionRecord?
+            do {
+                record = try await self.store.session(tokenHash: tokenHash.hex)
+            } catch {
+                if let ticket { self.cache.finishSessionLoad(ticket, nil) }
+                throw error
+            }
+            let current = ticket.map { self.cache.finishSessionLoad($0, record) } ?? true
+            return (record, current)
+        }
     }
 
     /// The facts of an account: cached, loaded on a miss (and cached), read from the database
     /// alone while memory cannot be trusted.
     func account(_ accountID: String, countHits: Bool = true) async throws -> CachedAccount? {
+        try await account(CompactID(accountID), countHits: countHits)
+    }
+
+    func account(_ accountID: CompactID, countHits: Bool = true) async throws -> CachedAccount? {
         if store.backend.cacheIsTrustworthy, let cached = cache.account(accountID) {
             if countHits { metrics.cache(.account, hit: true) }
             return cached
@@ -144,9 +183,9 @@ package final class Authorizer: Sendable {
             let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
             let loaded: CachedAccount?
             do {
-                loaded = try await self.store.activeRegistrations(accountID: accountID).map { account, registrations in
+                loaded = try await self.store.activeRegistrations(accountID: accountID.text).map { account, registrations in
                     CachedAccount(accountID: account.id, username: account.username,
-                                  principals: registrations.map { CachedPrincipal($0.0, companyName: $0.companyName) })
+                                  principals: try registrations.map { try CachedPrincipal($0.0, companyName: $0.companyName) })
                 }
             } catch {
                 if let ticket { self.cache.finishAccountLoad(ticket, nil) }
@@ -196,7 +235,7 @@ package final class Authorizer: Sendable {
         let checks = [try Check(request.permission, line: request.line, field: "line")]
         let decided = try await decide(checks, companyID: request.companyId, session: session)
         let decision = decided.decisions[0]
-        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: decided.principal.principal)
+        return AuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: try decided.principal.principal)
     }
 
     /// ``authorize(_:session:)`` from memory; `.needsStore` if the company's lines are not
@@ -222,13 +261,13 @@ package final class Authorizer: Sendable {
     /// `Session/AuthorizeMany`: the same decisions as one Authorize per check, in order.
     func authorizeMany(_ request: AuthorizeManyRequest, session: AuthenticatedSession) async throws -> AuthorizeManyResponse {
         let decided = try await decide(try checks(of: request), companyID: request.companyId, session: session)
-        return AuthorizeManyResponse(results: decided.results, principal: decided.principal.principal)
+        return AuthorizeManyResponse(results: decided.results, principal: try decided.principal.principal)
     }
 
     /// ``authorizeMany(_:session:)`` from memory, or `.needsStore`.
     func authorizeManyFromMemory(_ request: AuthorizeManyRequest, session: AuthenticatedSession) throws -> MemoryAnswer<AuthorizeManyResponse> {
         switch try decideFromMemory(try checks(of: request), companyID: request.companyId, session: session) {
-        case .answered(let decided): return .answered(AuthorizeManyResponse(results: decided.results, principal: decided.principal.principal))
+        case .answered(let decided): return .answered(AuthorizeManyResponse(results: decided.results, principal: try decided.principal.principal))
         case .needsStore: return .needsStore
         }
     }
@@ -241,7 +280,7 @@ package final class Authorizer: Sendable {
         if case .answered(let response) = try listAuthorizedLinesFromMemory(request, session: session) { return response }
         let (size, after) = try Self.paging(request)
         let principal = try session.principal(for: request.companyId)
-        return Self.authorizedLines(request.permission, principal: principal, lines: try await lineKinds(companyID: principal.companyID),
+        return Self.authorizedLines(request.permission, principal: principal, lines: try await lineKinds(companyID: principal.companyKey),
                                     pageSize: size, after: after)
     }
 
@@ -250,7 +289,7 @@ package final class Authorizer: Sendable {
         let (size, after) = try Self.paging(request)
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
         let principal = try session.principal(for: request.companyId)
-        guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
+        guard let lines = cache.lines(companyID: principal.companyKey) else { return .needsStore }
         metrics.cache(.lines, hit: true)
         return .answered(Self.authorizedLines(request.permission, principal: principal, lines: lines, pageSize: size, after: after))
     }
@@ -337,10 +376,17 @@ package final class Authorizer: Sendable {
     /// company's lines; `.needsStore` when memory cannot be trusted or the lines are not cached.
     func factsFromMemory(companyID: String?, session: AuthenticatedSession, needsLines: Bool, countHits: Bool = true) throws
         -> MemoryAnswer<(CachedPrincipal, [String: LineKind]?)> {
+        try factsFromMemory(companyKey: companyID.map(CompactID.init), session: session, needsLines: needsLines, countHits: countHits)
+    }
+
+    /// ``factsFromMemory(companyID:session:needsLines:countHits:)`` for a company id in its
+    /// compact form (the in-place path: no allocation).
+    func factsFromMemory(companyKey: CompactID?, session: AuthenticatedSession, needsLines: Bool, countHits: Bool = true) throws
+        -> MemoryAnswer<(CachedPrincipal, [String: LineKind]?)> {
         guard store.backend.cacheIsTrustworthy else { return .needsStore }
-        let principal = try session.principal(for: companyID)
+        let principal = try session.principal(forKey: companyKey)
         guard needsLines else { return .answered((principal, nil)) }
-        guard let lines = cache.lines(companyID: principal.companyID) else { return .needsStore }
+        guard let lines = cache.lines(companyID: principal.companyKey) else { return .needsStore }
         if countHits { metrics.cache(.lines, hit: true) }
         return .answered((principal, lines))
     }
@@ -350,12 +396,12 @@ package final class Authorizer: Sendable {
     func decide(_ checks: [Check], companyID: String?, session: AuthenticatedSession) async throws -> Decided {
         if case .answered(let decided) = try decideFromMemory(checks, companyID: companyID, session: session) { return decided }
         let principal = try session.principal(for: companyID)
-        let lines = checks.contains(where: \.needsLines) ? try await lineKinds(companyID: principal.companyID) : nil
+        let lines = checks.contains(where: \.needsLines) ? try await lineKinds(companyID: principal.companyKey) : nil
         return Decided(principal: principal, decisions: checks.map { $0.decide(principal, lines: lines) })
     }
 
     /// The kinds of a company's lines, cached.
-    func lineKinds(companyID: String) async throws -> [String: LineKind] {
+    func lineKinds(companyID: CompactID) async throws -> [String: LineKind] {
         if store.backend.cacheIsTrustworthy, let cached = cache.lines(companyID: companyID) {
             metrics.cache(.lines, hit: true)
             return cached
@@ -364,7 +410,7 @@ package final class Authorizer: Sendable {
         return try await freshRead {
             let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginLinesLoad(companyID) : nil
             do {
-                let lines = try await self.store.lineKinds(companyID: companyID)
+                let lines = try await self.store.lineKinds(companyID: companyID.text)
                 let current = ticket.map { self.cache.finishLinesLoad($0, lines) } ?? true
                 return (lines, current)
             } catch {

@@ -12,7 +12,7 @@ import WebProfilesWire
 /// token's shape as ``Secrets/looksLikeSessionToken(_:)`` does and hashes it
 /// into a ``SessionTokenHash``, and runs the same steps as the method's other paths
 /// (``Authorizer/authenticateFromMemory(tokenHash:countHits:)``,
-/// ``Authorizer/factsFromMemory(companyID:session:needsLines:countHits:)`` and
+/// ``Authorizer/factsFromMemory(companyKey:session:needsLines:countHits:)`` and
 /// ``Authorizer/Check``); the answer is the `AuthorizeResponse` written straight into a frame
 /// buffer around the principal encoded once when it was cached. Whatever it cannot answer that
 /// way (another shape of message, a line not in canonical form, a session or lines not in
@@ -66,30 +66,28 @@ struct AuthorizeInPlace: Sendable {
         let tokenHash = SessionTokenHash(token: UnsafeRawBufferPointer(rebasing: bytes[token]))
         guard case .answered(let session)? = try? authorizer.authenticateFromMemory(tokenHash: tokenHash, countHits: false),
               session.requiredAction == nil else { return nil }
-        var companyID: String?
+        var companyID: CompactID?
         if let companyText {
-            guard let named = session.account.principals.first(where: { principal in
-                var id = principal.companyID
-                return id.withUTF8 { scanner.bytes(companyText, equal: UnsafeRawBufferPointer($0)) }
-            }) else { return nil }
-            companyID = named.companyID
+            // A company id is a UUID: parsed in place, compared as two integers.
+            companyID = CompactID(utf8: UnsafeRawBufferPointer(rebasing: bytes[companyText]))
         }
-        guard case .answered(let (principal, lines))? = try? authorizer.factsFromMemory(companyID: companyID, session: session,
-                                                                                        needsLines: line != nil, countHits: false),
-              let encodedPrincipal = principal.encodedPrincipal else { return nil }
+        guard case .answered(let (principal, lines))? = try? authorizer.factsFromMemory(companyKey: companyID, session: session,
+                                                                                        needsLines: line != nil, countHits: false)
+        else { return nil }
         let decision = Authorizer.Check(permission, canonicalLine: line).decide(principal, lines: lines)
         authorizer.metrics.cache(.session, hit: true)
         authorizer.metrics.cache(.account, hit: true)
         if line != nil { authorizer.metrics.cache(.lines, hit: true) }
-        return Self.response(decision, principal: encodedPrincipal, allocator: allocator)
+        return Self.response(decision, principal: principal, allocator: allocator)
     }
 
     /// The RESPONSE payload `{"message": {"allowed", "reason", "principal"}}`, as ``CBOREncoder``
     /// writes a `ResponseEnvelope` of ``PreencodedAuthorizeResponse`` (shortest heads, keys in
     /// declaration order), with room for the frame header before it.
-    static func response(_ decision: AuthorizationDecision, principal: CBOREncodedValue, allocator: ByteBufferAllocator) -> ByteBuffer {
+    static func response(_ decision: AuthorizationDecision, principal: CachedPrincipal, allocator: ByteBufferAllocator) -> ByteBuffer {
         let reason = decision.reason.utf8.count
-        var buffer = Frame.payloadBuffer(capacity: 48 + reason + principal.bytes.count, allocator: allocator)
+        let permissions = CachedPrincipal.encodedPermissions(of: principal.profile)
+        var buffer = Frame.payloadBuffer(capacity: 48 + reason + principal.encodedHead.count + permissions.count, allocator: allocator)
         buffer.writeInteger(UInt8(0xA1))
         writeText("message", into: &buffer)
         buffer.writeInteger(UInt8(0xA3))
@@ -99,7 +97,8 @@ struct AuthorizeInPlace: Sendable {
         writeHead(3, UInt64(reason), into: &buffer)
         buffer.writeString(decision.reason)
         writeText("principal", into: &buffer)
-        buffer.writeBytes(principal.bytes)
+        buffer.writeBytes(principal.encodedHead)
+        buffer.writeBytes(permissions)
         return buffer
     }
 

@@ -173,8 +173,8 @@ struct OperatorService {
             return RegistrationResponse(registration: accounts.registration(record))
         }
         router.register(OperatorAPI.listUserSessions, on: [.operator]) { request, _ in
-            let (target, sessions) = try await store.userSessions(registrationID: request.registrationId)
-            return ListSessionsResponse(sessions: accounts.sessionInfos(sessions, accountID: target.accountId, current: nil, showCompany: true))
+            let (_, sessions) = try await store.userSessions(registrationID: request.registrationId)
+            return ListSessionsResponse(sessions: accounts.sessionInfos(sessions, current: nil, showCompany: true))
         }
         router.register(OperatorAPI.endUserSessions, on: [.operator]) { request, context in
             let (_, ended) = try await store.endUserSessions(registrationID: request.registrationId, actor: try context.operatorWriter(),

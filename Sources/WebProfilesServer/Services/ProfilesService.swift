@@ -96,8 +96,8 @@ struct ProfilesService {
         }
         router.register(ProfilesAPI.listUserSessions, on: [.api]) { request, context in
             let (session, principal) = try context.requireMember(of: request.companyId, holding: .usersManage)
-            let (target, sessions) = try await store.userSessions(actor: session.actor(as: principal), targetID: request.registrationId, now: accounts.now())
-            return ListSessionsResponse(sessions: accounts.sessionInfos(sessions, accountID: target.accountId, current: nil, showCompany: false))
+            let (_, sessions) = try await store.userSessions(actor: session.actor(as: principal), targetID: request.registrationId, now: accounts.now())
+            return ListSessionsResponse(sessions: accounts.sessionInfos(sessions, current: nil, showCompany: false))
         }
         router.register(ProfilesAPI.endUserSessions, on: [.api]) { request, context in
             let (session, principal) = try context.requireMember(of: request.companyId, holding: .usersManage)

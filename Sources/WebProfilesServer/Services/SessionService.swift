@@ -38,16 +38,15 @@ struct SessionService {
         @Sendable func whoami(_ request: WhoamiRequest, _ context: CallContext) throws -> WhoamiResponse {
             let session = try context.requireSession()
             return WhoamiResponse(principal: try session.principal(for: request.companyId).principal, session: accounts.sessionInfo(session),
-                                  memberships: session.account.memberships, requiredAction: session.requiredAction?.rawValue)
+                                  memberships: try session.account.memberships, requiredAction: session.requiredAction?.rawValue)
         }
         router.register(SessionAPI.whoami, on: [.api], immediate: { request, context in try whoami(request, context) }) { request, context in try whoami(request, context) }
         // The hot path: answered on the event loop when the session, its account and the
         // company's lines are cached.
         router.register(SessionAPI.authorize, on: [.api], immediate: { request, context -> PreencodedAuthorizeResponse? in
             let session = try context.requireSession()
-            guard case .answered(let (decision, principal)) = try accounts.authorizer.authorizeFromMemory(request, session: session),
-                  let encoded = principal.encodedPrincipal else { return nil }
-            return PreencodedAuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: encoded)
+            guard case .answered(let (decision, principal)) = try accounts.authorizer.authorizeFromMemory(request, session: session) else { return nil }
+            return PreencodedAuthorizeResponse(allowed: decision.allowed, reason: decision.reason, principal: CBOREncodedValue(encodedBytes: principal.encoded))
         }) { request, context in
             try await accounts.authorizer.authorize(request, session: try context.requireSession())
         }

@@ -1,5 +1,3 @@
-import Crypto
-
 /// The SHA-256 of a session token: the key of a session in memory, 32 bytes held inline, so
 /// that hashing a token, looking it up and comparing it allocate nothing. The database keeps
 /// its lowercase hex form (``hex``).
@@ -8,11 +6,13 @@ package struct SessionTokenHash: Hashable, Sendable {
 
     /// The hash of a token's bytes.
     init(token: UnsafeRawBufferPointer) {
-        let digest = SHA256.hash(data: token)
-        words = digest.withUnsafeBytes { raw in
-            (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-             raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        // On the stack (swift-crypto's digest allocates a context per call): this runs on every call.
+        let state = SHA256OnStack.hash(token)
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            for i in 0..<8 { raw.storeBytes(of: state[i].bigEndian, toByteOffset: 4 * i, as: UInt32.self) }
         }
+        self.words = words
     }
 
     /// The hash of a token.
@@ -58,6 +58,9 @@ package struct SessionTokenHash: Hashable, Sendable {
             }
         }
     }
+
+    /// Bits of the digest for choosing a shard (independent of those the dictionaries hash).
+    var spreadBits: UInt64 { words.1 }
 
     package static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3

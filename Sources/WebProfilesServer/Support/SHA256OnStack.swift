@@ -1,0 +1,73 @@
+/// SHA-256 (FIPS 180-4) computed without touching the heap, for the one digest taken on every
+/// call: the session token's (``SessionTokenHash``).
+///
+/// swift-crypto's `SHA256` keeps its BoringSSL context in a class, one allocation per digest;
+/// this keeps the state, the message schedule and the final padded block on the stack. It is
+/// checked against swift-crypto and the FIPS 180-4 examples (`SHA256OnStackTests`), and used
+/// nowhere a key or a MAC is involved: every other digest in the daemon stays with swift-crypto.
+enum SHA256OnStack {
+    /// The digest of `input`, as the eight 32-bit words of the final state (`H0`…`H7`), each in
+    /// host order; the digest's bytes are their big-endian forms, in order.
+    static func hash(_ input: UnsafeRawBufferPointer) -> InlineArray<8, UInt32> {
+        var state: InlineArray<8, UInt32> = [
+            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+        ]
+        let fullBlocks = input.count / 64
+        for block in 0..<fullBlocks {
+            compress(&state, UnsafeRawBufferPointer(rebasing: input[(block * 64)..<(block * 64 + 64)]))
+        }
+        // The tail, then 0x80, zeros and the length in bits, big-endian: one or two blocks.
+        let tail = input.count - fullBlocks * 64
+        var last = InlineArray<128, UInt8>(repeating: 0)
+        for i in 0..<tail { last[i] = input[fullBlocks * 64 + i] }
+        last[tail] = 0x80
+        let blocks = tail < 56 ? 1 : 2
+        let bits = UInt64(input.count) &* 8
+        for i in 0..<8 { last[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
+        last.span.withUnsafeBytes { bytes in
+            for block in 0..<blocks { compress(&state, UnsafeRawBufferPointer(rebasing: bytes[(block * 64)..<(block * 64 + 64)])) }
+        }
+        return state
+    }
+
+    private static let roundConstants: InlineArray<64, UInt32> = [
+        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+    ]
+
+    /// One 64-byte block into the state (FIPS 180-4 §6.2.2).
+    private static func compress(_ state: inout InlineArray<8, UInt32>, _ block: UnsafeRawBufferPointer) {
+        var schedule = InlineArray<64, UInt32>(repeating: 0)
+        for t in 0..<16 { schedule[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
+        for t in 16..<64 {
+            let w15 = schedule[t - 15], w2 = schedule[t - 2]
+            let s0 = rotate(w15, 7) ^ rotate(w15, 18) ^ (w15 >> 3)
+            let s1 = rotate(w2, 17) ^ rotate(w2, 19) ^ (w2 >> 10)
+            schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
+        }
+        var a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7]
+        for t in 0..<64 {
+            let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+            let choice = (e & f) ^ (~e & g)
+            let t1 = h &+ sum1 &+ choice &+ roundConstants[t] &+ schedule[t]
+            let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+            let majority = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = sum0 &+ majority
+            h = g; g = f; f = e; e = d &+ t1
+            d = c; c = b; b = a; a = t1 &+ t2
+        }
+        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
+        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+    }
+
+    @inline(__always)
+    private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
+        (value >> count) | (value << (32 - count))
+    }
+}

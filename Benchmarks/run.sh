@@ -3,7 +3,7 @@
 # release mode, then runs the C floor, Redis, the gRPC peer, webprofiled, the scale run and the
 # micro-benchmarks one after the other on this machine and writes BENCHMARKS.md.
 #
-#   Benchmarks/run.sh                      # the full run (about 15 minutes on 2 cores, after the builds)
+#   Benchmarks/run.sh                      # the full run (about 30 minutes on 2 cores, after the builds)
 #   Benchmarks/run.sh --repetitions 1 --duration 2 --scale-registrations 100000   # a quick look
 #
 # Options go to Benchmarks/bench.py (`python3 Benchmarks/bench.py --help`). Nothing here runs

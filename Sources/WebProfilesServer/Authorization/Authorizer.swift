@@ -138,7 +138,8 @@ package final class Authorizer: Sendable {
                 guard let account = try await account(accountID, countHits: false), !account.principals.isEmpty else { return nil }
             }
         }
-        // Judged from the database: the records just read, nothing cached.
+        // Judged from the records just read (cached only when memory can be trusted and no change
+        // overtook the read).
         let now = self.now()
         guard let record = try await sessionRecord(tokenHash), lifetime.isLive(expiresAt: record.expiresAt, lastSeenAt: record.lastSeenAt, at: now) else {
             return nil

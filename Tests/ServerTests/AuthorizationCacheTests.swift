@@ -39,31 +39,36 @@ struct AuthorizationCacheTests {
         let cache = AuthorizationCache()
         Self.load(cache, Self.record("a", hash: "ha", at: start))
         Self.load(cache, Self.record("b", hash: "hb", at: start))
-        #expect(cache.takeDirty().isEmpty, "loading a session is not a use")
+        #expect(cache.pendingUses().uses.isEmpty, "loading a session is not a use")
         _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(1), lifetime: lifetime)
         _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(2), lifetime: lifetime)
         _ = cache.use(tokenHash: Self.key("hb"), at: start.addingTimeInterval(3), lifetime: lifetime)
-        #expect(cache.takeDirty() == ["a": start.addingTimeInterval(2), "b": start.addingTimeInterval(3)])
-        #expect(cache.takeDirty().isEmpty)
+        let pending = cache.pendingUses()
+        #expect(pending.uses == ["a": start.addingTimeInterval(2), "b": start.addingTimeInterval(3)])
+        cache.markWritten(pending)
+        #expect(cache.pendingUses().uses.isEmpty)
     }
 
     /// A listing of sessions sees the last uses memory noted and the database does not have yet:
-    /// pending, being written by a flush, or put back after a failed one.
+    /// pending, being written by a flush, or left by a failed one; a use noted during a flush
+    /// outlives it.
     @Test func listingsSeeUsesNotYetWritten() {
         let cache = AuthorizationCache()
         Self.load(cache, Self.record("a", hash: "ha", at: start))
         _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(5), lifetime: lifetime)
         cache.noteUse(sessionID: "b", at: start.addingTimeInterval(6))
-        #expect(cache.lastSeen(sessionIDs: ["a", "b", "c"]) == ["a": start.addingTimeInterval(5), "b": start.addingTimeInterval(6)])
-        let taken = cache.takeDirty()
-        #expect(taken == ["a": start.addingTimeInterval(5), "b": start.addingTimeInterval(6)])
-        #expect(cache.lastSeen(sessionIDs: ["a"]) == ["a": start.addingTimeInterval(5)], "still being written")
-        cache.restoreDirty(taken)
-        cache.finishFlush()
-        #expect(cache.lastSeen(sessionIDs: ["a", "b"]) == taken, "put back")
-        #expect(cache.takeDirty() == taken)
-        cache.finishFlush()
-        #expect(cache.lastSeen(sessionIDs: ["a", "b"]).isEmpty, "written")
+        let both = ["a": start.addingTimeInterval(5), "b": start.addingTimeInterval(6)]
+        #expect(cache.lastSeen(sessionIDs: ["a", "b", "c"]) == both)
+        let failed = cache.pendingUses()
+        #expect(failed.uses == both)
+        // The write failed: nothing is forgotten.
+        #expect(cache.lastSeen(sessionIDs: ["a", "b"]) == both)
+        let flushing = cache.pendingUses()
+        #expect(flushing.uses == both)
+        _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(7), lifetime: lifetime)
+        cache.markWritten(flushing)
+        #expect(cache.lastSeen(sessionIDs: ["a", "b"]) == ["a": start.addingTimeInterval(7)], "the newer use stays")
+        #expect(cache.pendingUses().uses == ["a": start.addingTimeInterval(7)])
     }
 
     /// Many sessions spread over the shards are each found, used and forgotten on their own.
@@ -77,7 +82,7 @@ struct AuthorizationCacheTests {
             let use = cache.use(tokenHash: Self.key("h\(i)"), at: start.addingTimeInterval(1), lifetime: lifetime)
             if case .live(let session) = use { #expect(i % 2 == 1 && session.id == CompactID("s\(i)")) } else { #expect(i % 2 == 0) }
         }
-        #expect(cache.takeDirty().count == 100)
+        #expect(cache.pendingUses().uses.count == 100)
         cache.apply([.all])
         #expect(cache.sessionCount == 0)
     }
@@ -117,7 +122,7 @@ struct AuthorizationCacheTests {
                                          referent: nil, line: nil, status: .active, invited: false, activationCodeHash: nil, activationExpiresAt: nil,
                                          searchText: "", createdAt: start, updatedAt: start),
             account: AccountRecord(id: "acc", username: "d", displayName: "D", email: "d@e.it", createdAt: start, updatedAt: start)), companyName: "Co")
-        let account = CachedAccount(accountID: "acc", username: "d", principals: [principal])
+        let account = CachedAccount(principals: [principal])
         let acc = CompactID("acc"), co = CompactID("co")
         cache.finishAccountLoad(cache.beginAccountLoad(acc), account)
         cache.finishLinesLoad(cache.beginLinesLoad(co), ["+393330000001": .mobile])

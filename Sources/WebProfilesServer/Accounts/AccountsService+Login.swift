@@ -34,7 +34,7 @@ extension AccountsService {
     /// a lockout, whether the password was right. A username that cannot be valid is refused at
     /// once. Only after a correct password does an enrolled account hear that a second factor is
     /// needed; a wrong one counts toward the lockout like a wrong password.
-    func login(_ input: LoginInput) async throws -> (LoginResponse, CachedAccount) {
+    func login(_ input: LoginInput) async throws -> (LoginResponse, accountID: String) {
         do {
             let result = try await checkLogin(input)
             metrics.login(.success)
@@ -66,7 +66,7 @@ extension AccountsService {
         }
     }
 
-    private func checkLogin(_ input: LoginInput) async throws -> (LoginResponse, CachedAccount) {
+    private func checkLogin(_ input: LoginInput) async throws -> (LoginResponse, accountID: String) {
         guard input.username.utf8.count <= Username.maxInputBytes else { throw Self.loginFailed }
         let username = try? Username(input.username)
         let ticket = try hasher.admit(peer: input.peer)
@@ -80,7 +80,7 @@ extension AccountsService {
         }.value
     }
 
-    private func finishLogin(_ attempt: LoginAttempt, _ input: LoginInput, policy: LoginPolicy) async throws -> (LoginResponse, CachedAccount) {
+    private func finishLogin(_ attempt: LoginAttempt, _ input: LoginInput, policy: LoginPolicy) async throws -> (LoginResponse, accountID: String) {
         guard !attempt.throttled else {
             try await recordLoginFailure(attempt, sources: [], policy: policy, client: input.client, now: now())
             throw Self.throttled(until: attempt.notBefore, now: now())
@@ -151,7 +151,7 @@ extension AccountsService {
         let response = LoginResponse(sessionToken: token, sessionId: session.id, expiresAt: session.expiresAt,
                                      idleExpiresAt: idleExpiry(lastSeen: now, expiresAt: session.expiresAt), principal: try principal?.principal,
                                      memberships: try cached.memberships, requiredAction: outcome.session.requiredAction)
-        return (response, cached)
+        return (response, account.id)
     }
 
     /// The second factor `otp` presents, checked: a TOTP code of the account's secret (its

@@ -90,7 +90,7 @@ extension AccountsService {
     /// lockout like a login. Every other session of the person ends.
     func changePassword(session: AuthenticatedSession, current: String, new: String, sources: [LoginSource], peer: UInt32) async throws {
         // The new password is checked first: refusing it must not cost an attempt.
-        try checkNewPassword(new, username: session.account.username, contextWords: try await store.contextWords(accountID: session.accountID),
+        try checkNewPassword(new, username: try session.account.username, contextWords: try await store.contextWords(accountID: session.accountID),
                              field: "newPassword")
         let ticket = try hasher.admit(peer: peer)
         defer { ticket.release() }

@@ -15,7 +15,7 @@ extension AccountsService {
         let secret = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
         try await store.beginSecondFactorEnrollment(caller: session.accountActor, encryptedSecret: try secretBox.seal(secret), now: now())
         let totp = TOTP(secret: secret)
-        return BeginTOTPEnrollmentResponse(secret: Base32.encode(secret), otpauthURI: totp.uri(issuer: configuration.totpIssuer, account: session.account.username))
+        return BeginTOTPEnrollmentResponse(secret: Base32.encode(secret), otpauthURI: totp.uri(issuer: configuration.totpIssuer, account: try session.account.username))
     }
 
     /// `Session/ConfirmTOTPEnrollment`: the authenticator's code proves the secret was taken;

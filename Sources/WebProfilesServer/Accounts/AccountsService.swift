@@ -117,15 +117,10 @@ package final class AccountsService: Sendable {
     /// cache's lock, which the event loops take on every call, for milliseconds at 100,000
     /// sessions). A session that expires in between is refused at its next use anyway.
     package func flushAndPurge() async throws {
-        let dirty = cache.takeDirty()
-        defer { cache.finishFlush() }
-        do {
-            try await store.updateLastSeen(dirty)
-        } catch {
-            // Not written: kept for the next flush (newer uses win).
-            cache.restoreDirty(dirty)
-            throw error
-        }
+        // Not written (the store failed): kept for the next flush.
+        let pending = cache.pendingUses()
+        try await store.updateLastSeen(pending.uses)
+        cache.markWritten(pending)
         let now = self.now()
         try await store.purgeLoginThrottle(policy: loginPolicy, now: now)
         try await store.purgeExpiredRecoveryCodes(now: now)

@@ -29,7 +29,7 @@ package struct AuthenticatedSession: Sendable {
     package var selectedCompanyID: String? { session.selectedCompanyID?.text }
     /// What the person must do before anything else.
     package var requiredAction: RequiredAction? { session.requiredAction }
-    package var accountID: String { account.accountID }
+    package var accountID: String { session.accountID.text }
 
     /// The principal a call about `companyID` acts as: that company's, the selected one's, or
     /// the only one's.

@@ -56,13 +56,9 @@ final class AuthorizationCache: Sendable {
 
     private struct SessionShard: Sendable {
         var sessions = GuardedCache<SessionTokenHash, CachedSession>()
-        /// The last uses not yet written to the database, by session id: the periodic flush
-        /// swaps this out whole, so it never scans sessions under the locks the event loops take
-        /// on every call.
+        /// The last uses not yet written to the database, by session id, kept until the write
+        /// of each succeeded (the flush reads them here; it never scans the sessions).
         var dirty: [CompactID: Date] = [:]
-        /// The last uses being written by the flush in progress (still the newest known until it
-        /// ends: ``lastSeen(sessionIDs:)`` reads them).
-        var writing: [CompactID: Date] = [:]
 
         /// Looks a session up, checks its expiry and marks it used.
         mutating func use(_ tokenHash: SessionTokenHash, at now: Date, lifetime: SessionLifetime) -> Use {
@@ -145,9 +141,9 @@ final class AuthorizationCache: Sendable {
     init() {}
 
     private func sessionShard(_ tokenHash: SessionTokenHash) -> Int { sessionShards.index(spread: tokenHash.spreadBits) }
-    /// Pending last uses go to the shard of their session id (any shard would do: they are
+    /// Uses of sessions not in memory go to the shard of their id (any shard would do: they are
     /// merged when taken).
-    private func dirtyShard(_ sessionID: CompactID) -> Int { sessionShards.index(of: sessionID) }
+    private func dirtyShard(_ sessionID: CompactID) -> Int { sessionShards.index(spreadOf: sessionID) }
 
     var sessionCount: Int {
         var count = 0
@@ -161,10 +157,10 @@ final class AuthorizationCache: Sendable {
             switch change {
             case .account(let id):
                 let key = CompactID(id)
-                accountShards.withLock(accountShards.index(of: key)) { $0.forget(accountID: key) }
+                accountShards.withLock(accountShards.index(spreadOf: key)) { $0.forget(accountID: key) }
             case .company(let id):
                 let key = CompactID(id)
-                lineShards.withLock(lineShards.index(of: key)) { _ = $0.invalidate(key) }
+                lineShards.withLock(lineShards.index(spreadOf: key)) { _ = $0.invalidate(key) }
                 accountShards.forEach { $0.forget(companyID: key) }
             case .sessions(let hashes):
                 // The store names sessions by the hex form of their hash.
@@ -191,7 +187,7 @@ final class AuthorizationCache: Sendable {
         case unknown
         /// Past its lifetime or idle timeout; forgotten.
         case expired
-        /// Live; marked used at `now` (written in batches by ``takeDirty()``).
+        /// Live; marked used at `now` (written in batches: ``pendingUses()``).
         case live(CachedSession)
     }
 
@@ -229,30 +225,35 @@ final class AuthorizationCache: Sendable {
         return sessionShards.withLock(sessionShard(ticket.key)) { $0.sessions.finishLoad(ticket, with: session) }
     }
 
-    /// The last-use times not yet written, marked clean (each shard's are kept as being written
-    /// until ``finishFlush()``).
-    func takeDirty() -> [String: Date] {
-        var taken: [String: Date] = [:]
-        sessionShards.forEach { shard in
-            for (id, date) in shard.dirty { taken[id.text] = max(date, taken[id.text] ?? date) }
-            shard.writing.merge(shard.dirty) { newer, older in max(newer, older) }
-            shard.dirty = [:]
-        }
-        return taken
+    /// The last uses not yet written to the database, as a flush takes them: each stays noted
+    /// until ``markWritten(_:)`` (a flush that fails leaves them for the next one, and a listing
+    /// sees them meanwhile).
+    struct PendingUses: Sendable {
+        /// By session id, for the store.
+        let uses: [String: Date]
+        fileprivate let byShard: [[(CompactID, Date)]]
     }
 
-    /// Puts back last uses a flush could not write, unless newer ones were noted since.
-    func restoreDirty(_ uses: [String: Date]) {
-        for (id, date) in uses {
-            let key = CompactID(id)
-            sessionShards.withLock(dirtyShard(key)) { $0.dirty[key] = max(date, $0.dirty[key] ?? date) }
+    func pendingUses() -> PendingUses {
+        var uses: [String: Date] = [:]
+        var byShard: [[(CompactID, Date)]] = []
+        for index in 0..<sessionShards.count {
+            let entries = sessionShards.withLock(index) { shard in shard.dirty.map { ($0.key, $0.value) } }
+            for (id, date) in entries { uses[id.text] = max(date, uses[id.text] ?? date) }
+            byShard.append(entries)
         }
+        return PendingUses(uses: uses, byShard: byShard)
     }
 
-    /// Ends a flush (written, or put back by ``restoreDirty(_:)``): the uses it wrote are the
-    /// database's now.
-    func finishFlush() {
-        sessionShards.forEach { $0.writing = [:] }
+    /// Forgets the uses a flush wrote, except those noted again since (newer).
+    func markWritten(_ pending: PendingUses) {
+        for (index, entries) in pending.byShard.enumerated() where !entries.isEmpty {
+            sessionShards.withLock(index) { shard in
+                for (id, date) in entries where shard.dirty[id] == date { shard.dirty.removeValue(forKey: id) }
+                // An emptied map gives its storage back (it grows again with the next uses).
+                if shard.dirty.isEmpty { shard.dirty = [:] }
+            }
+        }
     }
 
     /// The last uses noted in memory and not yet known to be in the database, of the sessions
@@ -260,12 +261,11 @@ final class AuthorizationCache: Sendable {
     func lastSeen(sessionIDs: [String]) -> [String: Date] {
         let keys = sessionIDs.map { (CompactID($0), $0) }
         var result: [String: Date] = [:]
-        // A use is noted in its session's shard, or in another one (put back after a failed flush).
+        // A use is noted in its session's shard, or (noted without the session in memory) in the
+        // shard of its id.
         sessionShards.forEach { shard in
             for (key, id) in keys {
-                for date in [shard.dirty[key], shard.writing[key]] {
-                    if let date { result[id] = max(date, result[id] ?? date) }
-                }
+                if let date = shard.dirty[key] { result[id] = max(date, result[id] ?? date) }
             }
         }
         return result
@@ -274,17 +274,17 @@ final class AuthorizationCache: Sendable {
     // MARK: Accounts and lines
 
     func account(_ accountID: CompactID) -> CachedAccount? {
-        accountShards.withLock(accountShards.index(of: accountID)) { $0.accounts[accountID] }
+        accountShards.withLock(accountShards.index(spreadOf: accountID)) { $0.accounts[accountID] }
     }
 
     func beginAccountLoad(_ accountID: CompactID) -> GuardedCache<CompactID, CachedAccount>.Ticket {
-        accountShards.withLock(accountShards.index(of: accountID)) { $0.accounts.beginLoad(accountID) }
+        accountShards.withLock(accountShards.index(spreadOf: accountID)) { $0.accounts.beginLoad(accountID) }
     }
 
     /// Returns whether the load is still current.
     @discardableResult
     func finishAccountLoad(_ ticket: GuardedCache<CompactID, CachedAccount>.Ticket, _ account: CachedAccount?) -> Bool {
-        accountShards.withLock(accountShards.index(of: ticket.key)) { shard in
+        accountShards.withLock(accountShards.index(spreadOf: ticket.key)) { shard in
             let fresh = shard.accounts.finishLoad(ticket, with: account)
             if fresh, account != nil { shard.index(ticket.key) }
             return fresh
@@ -292,16 +292,16 @@ final class AuthorizationCache: Sendable {
     }
 
     func lines(companyID: CompactID) -> [String: LineKind]? {
-        lineShards.withLock(lineShards.index(of: companyID)) { $0[companyID] }
+        lineShards.withLock(lineShards.index(spreadOf: companyID)) { $0[companyID] }
     }
 
     func beginLinesLoad(_ companyID: CompactID) -> GuardedCache<CompactID, [String: LineKind]>.Ticket {
-        lineShards.withLock(lineShards.index(of: companyID)) { $0.beginLoad(companyID) }
+        lineShards.withLock(lineShards.index(spreadOf: companyID)) { $0.beginLoad(companyID) }
     }
 
     /// Returns whether the load is still current.
     @discardableResult
     func finishLinesLoad(_ ticket: GuardedCache<CompactID, [String: LineKind]>.Ticket, _ lines: [String: LineKind]?) -> Bool {
-        lineShards.withLock(lineShards.index(of: ticket.key)) { $0.finishLoad(ticket, with: lines) }
+        lineShards.withLock(lineShards.index(spreadOf: ticket.key)) { $0.finishLoad(ticket, with: lines) }
     }
 }

@@ -184,9 +184,8 @@ package final class Authorizer: Sendable {
             let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
             let loaded: CachedAccount?
             do {
-                loaded = try await self.store.activeRegistrations(accountID: accountID.text).map { account, registrations in
-                    CachedAccount(accountID: account.id, username: account.username,
-                                  principals: try registrations.map { try CachedPrincipal($0.0, companyName: $0.companyName) })
+                loaded = try await self.store.activeRegistrations(accountID: accountID.text).map { _, registrations in
+                    CachedAccount(principals: try registrations.map { try CachedPrincipal($0.0, companyName: $0.companyName) })
                 }
             } catch {
                 if let ticket { self.cache.finishAccountLoad(ticket, nil) }

@@ -41,10 +41,12 @@ package struct CachedPrincipal: Sendable, Hashable {
 
     /// The `permissions` key and the profile's permission list in CBOR, encoded once per profile.
     static func encodedPermissions(of profile: Profile) -> [UInt8] {
-        sharedPermissions[Profile.allCases.firstIndex(of: profile)!]
+        // Read on every call: indexed by the profile's rank, without a search.
+        sharedPermissions[profile.rank]
     }
 
-    private static let sharedPermissions: [[UInt8]] = Profile.allCases.map { profile in
+    /// By ``Profile/rank``.
+    private static let sharedPermissions: [[UInt8]] = Profile.allCases.sorted { $0.rank < $1.rank }.map { profile in
         // Encoding a text and an array of enumeration names cannot fail.
         let key = (try? CBOREncoder().encode("permissions")) ?? []
         return key + ((try? CBOREncoder().encode(PermissionTable.permissions(of: profile))) ?? [])

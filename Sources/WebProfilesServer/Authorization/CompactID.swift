@@ -48,6 +48,15 @@ struct CompactID: Hashable, Sendable, CustomStringConvertible {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Bits for choosing a shard, mixed from the id without a full hash (a call looks its
+    /// account up by one of these).
+    var spreadBits: UInt64 {
+        switch storage {
+        case .uuid(let high, let low): ((high ^ low) &* 0x9E37_79B9_7F4A_7C15) >> 32
+        case .text(let text): UInt64(bitPattern: Int64(text.hashValue))
+        }
+    }
+
     /// The id's text, as the store wrote it.
     var text: String {
         switch storage {
@@ -72,4 +81,14 @@ struct CompactID: Hashable, Sendable, CustomStringConvertible {
     }
 
     var description: String { text }
+
+    static func == (lhs: CompactID, rhs: CompactID) -> Bool { lhs.storage == rhs.storage }
+
+    /// One word for a UUID (its bits are already spread), the text otherwise.
+    func hash(into hasher: inout Hasher) {
+        switch storage {
+        case .uuid(let high, let low): hasher.combine(high ^ (low &* 0x9E37_79B9_7F4A_7C15))
+        case .text(let text): hasher.combine(text)
+        }
+    }
 }

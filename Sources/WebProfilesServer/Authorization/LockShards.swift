@@ -24,8 +24,8 @@ final class LockShards<State: Sendable>: Sendable {
     /// The shard of a key whose bits are already uniformly spread (a digest's word).
     func index(spread bits: UInt64) -> Int { Int(truncatingIfNeeded: bits) & (shards.count - 1) }
 
-    /// The shard of any key.
-    func index(of key: some Hashable) -> Int { key.hashValue & (shards.count - 1) }
+    /// The shard of an id.
+    func index(spreadOf id: CompactID) -> Int { index(spread: id.spreadBits) }
 
     /// Runs `body` on shard `index`'s state, under its lock.
     func withLock<Result: Sendable>(_ index: Int, _ body: (inout State) -> Result) -> Result {

@@ -34,12 +34,22 @@ package final class DaemonMetrics: Sendable {
     /// A cache the authorization path reads.
     package enum CacheName: String, Sendable, CaseIterable {
         case session, account, lines
+
+        /// Its place in ``allCases`` (the counters are kept in arrays: counted on every call).
+        var index: Int {
+            switch self {
+            case .session: 0
+            case .account: 1
+            case .lines: 2
+            }
+        }
     }
 
     private let logins: [LoginOutcome: CoreMetrics.Counter]
     private let lockouts: CoreMetrics.Counter
-    private let cacheHits: [CacheName: CoreMetrics.Counter]
-    private let cacheMisses: [CacheName: CoreMetrics.Counter]
+    /// By ``CacheName/index``.
+    private let cacheHits: [CoreMetrics.Counter]
+    private let cacheMisses: [CoreMetrics.Counter]
     private let hashingWait: CoreMetrics.Timer
     private let storageUnavailable: CoreMetrics.Counter
     private let storageDataLoss: CoreMetrics.Counter
@@ -80,8 +90,8 @@ package final class DaemonMetrics: Sendable {
         lockouts = counter(descriptor("lockouts", unit: "total", help: "Accounts locked after too many failed password checks."))
         let cacheName = descriptor("cache_lookups", unit: "total",
                                    help: "Authorization cache lookups by cache and result (a miss reads the database).")
-        cacheHits = Dictionary(uniqueKeysWithValues: CacheName.allCases.map { ($0, counter(cacheName, [("cache", $0.rawValue), ("result", "hit")])) })
-        cacheMisses = Dictionary(uniqueKeysWithValues: CacheName.allCases.map { ($0, counter(cacheName, [("cache", $0.rawValue), ("result", "miss")])) })
+        cacheHits = CacheName.allCases.map { counter(cacheName, [("cache", $0.rawValue), ("result", "hit")]) }
+        cacheMisses = CacheName.allCases.map { counter(cacheName, [("cache", $0.rawValue), ("result", "miss")]) }
         let waitName = descriptor("hashing_wait", unit: "seconds", help: "Time a password hash or check waited for a hashing thread.")
         hashingWait = CoreMetrics.Timer(label: waitName.name, dimensions: [],
                                         handler: registry.makeDurationHistogram(descriptor: waitName, buckets: Self.hashingWaitBuckets))
@@ -115,7 +125,7 @@ package final class DaemonMetrics: Sendable {
     func hashingWaited(_ duration: Duration) { hashingWait.recordNanoseconds(duration.wholeNanoseconds) }
 
     /// Counts a lookup of `cache`.
-    func cache(_ cache: CacheName, hit: Bool) { (hit ? cacheHits : cacheMisses)[cache]?.increment() }
+    func cache(_ cache: CacheName, hit: Bool) { (hit ? cacheHits : cacheMisses)[cache.index].increment() }
 
     /// Counts a failed storage operation.
     package func storageFailed(dataLoss: Bool) { (dataLoss ? storageDataLoss : storageUnavailable).increment() }

@@ -14,10 +14,10 @@ struct SessionService {
         let accounts = self.accounts
         router.register(SessionAPI.login, on: [.api]) { request, context in
             do {
-                let (response, account) = try await accounts.login(LoginInput(
+                let (response, accountID) = try await accounts.login(LoginInput(
                     username: request.username, password: request.password, otp: request.otp, companyID: request.companyId,
                     client: try context.clientDetails(), sources: try context.loginSources(), peer: context.peer.uid))
-                context.logger.info("login", metadata: ["account": "\(account.accountID)", "session": "\(response.sessionId)"])
+                context.logger.info("login", metadata: ["account": "\(accountID)", "session": "\(response.sessionId)"])
                 return response
             } catch let error as RPCError where error.code == .unauthenticated {
                 context.logger.info("login failed")

@@ -49,6 +49,13 @@ public struct CBORScanner {
     /// An unsigned integer.
     public mutating func unsigned() -> UInt64? { head(0) }
 
+    /// `false` or `true` (simple values 20 and 21).
+    public mutating func bool() -> Bool? {
+        guard offset < bytes.count, bytes[offset] == 0xF4 || bytes[offset] == 0xF5 else { return nil }
+        defer { offset += 1 }
+        return bytes[offset] == 0xF5
+    }
+
     /// The number of pairs of a definite-length map.
     public mutating func mapCount() -> Int? {
         let start = offset

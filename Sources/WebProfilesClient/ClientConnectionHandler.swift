@@ -111,7 +111,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             return promise.fail(RPCError(code: .unavailable, message: "connection is not accepting calls"))
         }
         pending[streamID] = promise
-        send(Frame(kind: .request, streamID: streamID, payload: payload), context: context)
+        if payload.readerIndex >= Frame.headerBytes {
+            // Written with room for the header (``AuthorizeRequestWriter``): framed where it is.
+            var framed = payload
+            Frame.frameInPlace(&framed, kind: .request, streamID: streamID)
+            write(framed, context: context)
+        } else {
+            send(Frame(kind: .request, streamID: streamID, payload: payload), context: context)
+        }
     }
 
     /// Stops waiting for a call and tells the server (CANCEL); no-op once answered.
@@ -124,6 +131,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private func send(_ frame: Frame, context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: Frame.headerBytes + frame.payload.readableBytes)
         frame.write(to: &buffer)
+        write(buffer, context: context)
+    }
+
+    /// Writes a whole frame; flushed once for all the calls started in the same event-loop tick.
+    private func write(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         context.write(wrapOutboundOut(buffer), promise: nil)
         // Coalesce flushes of calls started in the same event-loop tick.
         if !flushScheduled {

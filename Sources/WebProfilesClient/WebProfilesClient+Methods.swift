@@ -1,6 +1,8 @@
 import Foundation
+import NIOCore
 import WebProfilesAPI
 import WebProfilesDomain
+import WebProfilesWire
 
 /// One typed method per RPC. Session-bound calls take the session token of the person they are
 /// for as `token:` (a backend serving many users shares one client and one connection), or use
@@ -51,8 +53,15 @@ extension WebProfilesClient {
     }
 
     /// `Session/Authorize`: the hot path of local services.
+    ///
+    /// Its answers are read in place, their principal decoded once per session
+    /// (``AuthorizeAnswerReader``): prefer it to `call(SessionAPI.authorize, …)` on hot paths.
     public func authorize(_ permission: Permission, line: String? = nil, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> AuthorizeResponse {
-        try await call(SessionAPI.authorize, AuthorizeRequest(permission: permission, line: line, companyId: companyID), token: token, timeout: timeout)
+        let payload = AuthorizeRequestWriter.payload(AuthorizeRequest(permission: permission, line: line, companyId: companyID),
+                                                     timeoutMillis: timeout?.wholeMilliseconds, metadata: callMetadata([:], token: token))
+        let frame = try await send(payload: payload, timeout: timeout)
+        if frame.status == .ok, let answer = frame.payload.withUnsafeReadableBytes({ authorizeAnswers.read($0) }) { return answer }
+        return try Self.decode(frame, of: SessionAPI.authorize)
     }
 
     /// `Session/AuthorizeMany`: the decisions of `checks` (at most

@@ -48,6 +48,8 @@ public final class WebProfilesClient: Sendable {
     private let defaultToken = Mutex<(token: String, authorization: String)?>(nil)
     /// Metadata every call carries unless it gives its own value (``setMetadata(_:for:)``).
     private let defaultMetadata = Mutex<[String: String]>([:])
+    /// `Session/Authorize` answers, read in place.
+    let authorizeAnswers = AuthorizeAnswerReader()
 
     public init(socketPath: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 peerName: String = "webprofiles-swift/\(webProfilesVersion)", maxFrameBytes: Int = 16 << 20) {
@@ -85,17 +87,42 @@ public final class WebProfilesClient: Sendable {
         _ method: MethodDescriptor<Request, Response>, _ request: Request, token: String? = nil,
         metadata: [String: String] = [:], timeout: Duration? = nil
     ) async throws -> Response {
-        var metadata = metadata
+        let frame = try await send(method, request, token: token, metadata: metadata, timeout: timeout)
+        return try Self.decode(frame, of: method)
+    }
+
+    /// Sends a call and waits for its RESPONSE frame (the first half of ``call(_:_:token:metadata:timeout:)``).
+    func send<Request, Response>(
+        _ method: MethodDescriptor<Request, Response>, _ request: Request, token: String?, metadata: [String: String], timeout: Duration?
+    ) async throws -> Frame {
+        let metadata = callMetadata(metadata, token: token)
+        let envelope = RequestEnvelope(method: method.name, message: request, timeoutMillis: timeout?.wholeMilliseconds, metadata: metadata)
+        let payload = try Payload.encode(envelope)
+        let connection = try await currentConnection()
+        return try await connection.call(payload: payload, timeout: timeout)
+    }
+
+    /// A call's metadata: its own, the token's `authorization`, then the client's defaults.
+    func callMetadata(_ given: [String: String], token: String?) -> [String: String] {
+        var metadata = given
         if let token { metadata[Metadata.authorization] = "Bearer \(token)" }
         let defaults = defaultMetadata.withLock { $0 }
         if !defaults.isEmpty { metadata.merge(defaults) { given, _ in given } }
         if metadata[Metadata.authorization] == nil, let authorization = defaultToken.withLock({ $0?.authorization }) {
             metadata[Metadata.authorization] = authorization
         }
-        let envelope = RequestEnvelope(method: method.name, message: request, timeoutMillis: timeout?.wholeMilliseconds, metadata: metadata)
-        let payload = try Payload.encode(envelope)
+        return metadata
+    }
+
+    /// Sends a payload already written (framed in place when it has room for the header).
+    func send(payload: ByteBuffer, timeout: Duration?) async throws -> Frame {
         let connection = try await currentConnection()
-        let frame = try await connection.call(payload: payload, timeout: timeout)
+        return try await connection.call(payload: payload, timeout: timeout)
+    }
+
+    /// A RESPONSE frame's answer, or the error it carries (the second half of
+    /// ``call(_:_:token:metadata:timeout:)``).
+    static func decode<Request, Response>(_ frame: Frame, of method: MethodDescriptor<Request, Response>) throws -> Response {
         if frame.status == .ok {
             do {
                 let document = try Payload.document(frame.payload, limits: Payload.responseLimits)

@@ -63,11 +63,17 @@ struct BenchAuthorizeCommand: AsyncParsableCommand {
             let request = AuthorizeRequest(permission: permission, line: line)
             var call = LoadCall(method: SessionAPI.authorize, request: request)
             var token = global.sessionToken
+            var tokens: [String] = []
             if let tokensFile {
-                let tokens = try Self.readTokens(tokensFile)
-                call.rotatingMetadata = tokens.map { [Metadata.authorization: "Bearer \($0)"] }
+                tokens = try Self.readTokens(tokensFile)
                 token = tokens[0]
             }
+            // Through the library's own `authorize`, as a portal backend calls it.
+            let (permission, line) = (self.permission, self.line)
+            call.body = { [tokens] client, iteration in
+                _ = try await client.authorize(permission, line: line, token: tokens.isEmpty ? nil : tokens[iteration % tokens.count])
+            }
+            call.bodyVariants = tokens.count
             guard let token else { throw ValidationError("bench authorize needs a session token (--token, $WEBPROFILES_TOKEN, the saved one) or --tokens-file") }
             let result = try await LoadRunner(options: load, socketPath: global.apiSocketPath, token: token, call: call).run()
             try global.emit(result) { Output.fields(result.fields(label: "Session/Authorize \(permission)")) }
@@ -149,9 +155,20 @@ struct LoadCall<Request: Codable & Sendable, Response: Codable & Sendable>: Send
     /// client's own.
     var rotatingMetadata: [[String: String]] = []
 
+    /// The call made instead of `client.call(method, request)`, given the iteration (a method of
+    /// the client with its own path, such as ``WebProfilesClient/authorize(_:line:companyID:token:timeout:)``).
+    var body: (@Sendable (WebProfilesClient, Int) async throws -> Void)?
+    /// How many different calls `body` makes in turn (the tokens it rotates through).
+    var bodyVariants = 0
+
+    /// How many different calls the loops take in turn.
+    var variants: Int { body == nil ? rotatingMetadata.count : bodyVariants }
+
     /// Makes call number `iteration` of a loop.
     func run(on client: WebProfilesClient, iteration: Int = 0) async throws {
-        if rotatingMetadata.isEmpty {
+        if let body {
+            try await body(client, iteration)
+        } else if rotatingMetadata.isEmpty {
             _ = try await client.call(method, request)
         } else {
             _ = try await client.call(method, request, metadata: rotatingMetadata[iteration % rotatingMetadata.count])
@@ -185,8 +202,8 @@ struct LoadRunner<Request: Codable & Sendable, Response: Codable & Sendable>: Se
             let loops = workers.count * options.inflight
             for (w, worker) in workers.enumerated() {
                 for i in 0..<options.inflight {
-                    // Loops start spread over the rotating metadata, so together they use all of it.
-                    let first = (w * options.inflight + i) * max(1, call.rotatingMetadata.count / loops)
+                    // Loops start spread over the calls taken in turn, so together they make all of them.
+                    let first = (w * options.inflight + i) * max(1, call.variants / loops)
                     group.addTask(executorPreference: worker.executor) {
                         try await worker.loop(call, startingAt: first, countingFrom: warmupEnd, until: end)
                     }

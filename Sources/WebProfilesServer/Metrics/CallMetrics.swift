@@ -32,6 +32,9 @@ package final class CallMetrics: Sendable {
     private let factory: CallMetricsFactory
     /// By status code, for the 17 codes of PROTOCOL.md §5 (any other is counted as UNKNOWN).
     private let timers: Mutex<[CoreMetrics.Timer?]>
+    /// OK's, once the first call succeeded: read without the lock (most calls succeed, and the
+    /// event loops would otherwise all take it on every call).
+    private let okTimer = AtomicLazyReference<CoreMetrics.Timer>()
 
     init(method: String, factory: CallMetricsFactory) {
         self.method = method
@@ -41,6 +44,9 @@ package final class CallMetrics: Sendable {
 
     /// Records a call that ended with `status` after `duration`.
     package func record(_ status: StatusCode, _ duration: Duration) {
+        if status == .ok, let timer = okTimer.load() {
+            return timer.recordNanoseconds(duration.wholeNanoseconds)
+        }
         let code = Int(status.rawValue) <= Int(StatusCode.unauthenticated.rawValue) ? status : .unknown
         let timer = timers.withLock { timers in
             if let timer = timers[Int(code.rawValue)] { return timer }
@@ -51,6 +57,7 @@ package final class CallMetrics: Sendable {
             timers[Int(code.rawValue)] = timer
             return timer
         }
+        if code == .ok { _ = okTimer.storeIfNil(timer) }
         timer.recordNanoseconds(duration.wholeNanoseconds)
     }
 }

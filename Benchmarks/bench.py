@@ -282,9 +282,11 @@ def python_client(daemon, token, mode, inflight, duration, warmup=1):
     return meter.per_call(result, result["callsPerSecond"] * (duration + warmup))
 
 
-def wpload(binary, daemon, token, connections, inflight, duration, warmup=1, cpu=None, extra=()):
-    """One load of the C generator: pre-encoded REQUEST frames, latency per call by stream id."""
-    argv = [binary, "--socket", daemon.socket, "--token", token, "--connections", str(connections), "--inflight", str(inflight),
+def wpload(binary, daemon, token, connections, inflight, duration, warmup=1, cpu=None, extra=(), tokens_file=None):
+    """One load of the C generator: pre-encoded REQUEST frames, latency per call by stream id;
+    with `tokens_file`, one frame per session token, the calls going round them."""
+    credentials = ["--tokens-file", tokens_file] if tokens_file else ["--token", token]
+    argv = [binary, "--socket", daemon.socket, *credentials, "--connections", str(connections), "--inflight", str(inflight),
             "--duration", str(duration), "--warmup", str(warmup), *extra]
     meter = CPUMeter(daemon.process.pid)
     out = json.loads(run(pinned(argv, cpu)))
@@ -570,12 +572,17 @@ def main():
             raise SystemExit(f"bench: only {cached:,} of {args.scale_sessions:,} sessions came into memory")
         scale["first_pass_seconds"] = time.monotonic() - started
         log("scale: Authorize 1x1 over every session, small and big database in turns …")
-        small_runs, big_runs = [], []
+        # The C generator measures the daemon alone: the Swift client remembers the principals
+        # it decoded, which favours one session over many (its rows are given apart).
+        small_runs, big_runs, small_client, big_client = [], [], [], []
         for _ in range(reps):
-            small_runs.append(bench_ctl(small, "authorize", user_token, 1, 1, duration, extra=("--permission", scale_permission)))
-            big_runs.append(bench_ctl(daemon, "authorize", None, 1, 1, duration,
-                                      extra=("--permission", scale_permission, "--tokens-file", tokens_file)))
+            small_runs.append(wpload(loadgen, small, user_token, 1, 1, duration, extra=("--permission", scale_permission)))
+            big_runs.append(wpload(loadgen, daemon, None, 1, 1, duration, extra=("--permission", scale_permission), tokens_file=tokens_file))
+            small_client.append(bench_ctl(small, "authorize", user_token, 1, 1, duration, extra=("--permission", scale_permission)))
+            big_client.append(bench_ctl(daemon, "authorize", None, 1, 1, duration,
+                                        extra=("--permission", scale_permission, "--tokens-file", tokens_file)))
         scale["authorize_small"], scale["authorize"] = median_of(small_runs), median_of(big_runs)
+        scale["authorize_client_small"], scale["authorize_client"] = median_of(small_client), median_of(big_client)
         scale["authorize_permission"] = scale_permission
         log(f"scale: Authorize {scale['authorize']} against {scale['authorize_small']}")
         log("scale: ListRegistrations …")

@@ -133,7 +133,7 @@ def render(r):
     if scale:
         small = scale["authorize_small"]["p50Micros"]
         big = scale["authorize"]["p50Micros"]
-        target(f"Authorize p50 at {scale['counts']['registrations']:,} registrations (every call another of "
+        target(f"Authorize p50 (C generator) at {scale['counts']['registrations']:,} registrations (every call another of "
                f"{scale['counts']['sessions']:,} sessions) / small database",
                f"{big:.1f} vs {small:.1f} µs", f"{big / small:.2f}×", "≤ 1.1×", big / small <= 1.1)
         target("ListRegistrations first page p99", f"{scale['list']['p99Micros'] / 1000:.2f} ms", "–", "≤ 5 ms", scale["list"]["p99Micros"] <= 5000)
@@ -169,11 +169,15 @@ def render(r):
         out.append(f"| start to READY=1 (median of {r['repetitions']} starts) | {scale['seconds_to_ready'] * 1000:.0f} ms |")
         permission = scale.get("authorize_permission", "?")
         out.append(f"| sessions held in the daemon's memory after the first pass (`operator stats`) | {scale.get('cached_sessions', '?'):,} |")
-        out.append(f"| Authorize {permission} 1×1, every call another session: p50 / p99 | {scale['authorize']['p50Micros']:.1f} / "
+        out.append(f"| Authorize {permission} 1×1 (C generator), every call another session: p50 / p99 | {scale['authorize']['p50Micros']:.1f} / "
                    f"{scale['authorize']['p99Micros']:.1f} µs |")
         out.append(f"| same on the small database (one session), measured in turns with it | {scale['authorize_small']['p50Micros']:.1f} / "
                    f"{scale['authorize_small']['p99Micros']:.1f} µs |")
-        out.append(f"| Authorize 1×1 calls/s | {scale['authorize']['callsPerSecond']:,.0f} |")
+        out.append(f"| Authorize 1×1 calls/s (C generator) | {scale['authorize']['callsPerSecond']:,.0f} |")
+        if "authorize_client" in scale:
+            client, client_small = scale["authorize_client"], scale["authorize_client_small"]
+            out.append(f"| the same through the Swift client (`webprofilectl bench authorize`), every call another session / the small "
+                       f"database: p50 | {client['p50Micros']:.1f} / {client_small['p50Micros']:.1f} µs |")
         out.append(f"| ListRegistrations first page (50) p50 / p99 | {scale['list']['p50Micros']:.1f} / {scale['list']['p99Micros']:.1f} µs |")
         out.append(f"| daemon RSS after the loads / peak | {scale['rss_kib'] / 1024:.1f} / {scale['hwm_kib'] / 1024:.1f} MiB |")
         if "small_rss_kib" in r:

@@ -9,9 +9,11 @@
  *   cc -O2 -o wpload wpload.c
  *   ./wpload --socket PATH --token TOKEN [--method Authorize|AuthorizeMany|ListAuthorizedLines]
  *            [--permission P] [--line MSISDN]... [--checks K] [--page-size N] [--connections N]
- *            [--inflight M] [--duration SECONDS] [--warmup SECONDS]
+ *            [--inflight M] [--duration SECONDS] [--warmup SECONDS] [--tokens-file PATH]
  *
  * AuthorizeMany sends K checks of the permission, going round the --line values given.
+ * With --tokens-file (one session token per line, instead of --token), the calls go round the
+ * tokens, one pre-encoded frame each: every call another session, as a portal's many users.
  *
  * Frames (Protocol/PROTOCOL.md §2): u32 length (of what follows it), u8 kind, u8 flags,
  * u16 status, u32 stream id, then the CBOR payload. The HELLO and REQUEST payloads are
@@ -90,9 +92,9 @@ static char first_error_text[512];
 
 static void usage(const char *argv0) {
     fprintf(stderr,
-            "usage: %s --socket PATH --token TOKEN [--method Authorize|AuthorizeMany|ListAuthorizedLines] [--permission P]\n"
-            "          [--line MSISDN] [--checks K] [--page-size N] [--connections N] [--inflight M] [--duration SECONDS]\n"
-            "          [--warmup SECONDS]\n",
+            "usage: %s --socket PATH (--token TOKEN | --tokens-file PATH) [--method Authorize|AuthorizeMany|ListAuthorizedLines]\n"
+            "          [--permission P] [--line MSISDN] [--checks K] [--page-size N] [--connections N] [--inflight M]\n"
+            "          [--duration SECONDS] [--warmup SECONDS]\n",
             argv0);
     exit(64);
 }
@@ -111,6 +113,7 @@ static double percentile(uint64_t total, double p) {
 
 int main(int argc, char **argv) {
     const char *socket_path = NULL, *token = NULL, *method = "Authorize", *permission = "line.manage", *line = NULL;
+    const char *tokens_file = NULL;
     /* --line may repeat: AuthorizeMany's checks go round them. */
     const char *lines_given[1000];
     int line_count = 0;
@@ -121,6 +124,7 @@ int main(int argc, char **argv) {
         const char *name = argv[i], *value = argv[++i];
         if (!strcmp(name, "--socket")) socket_path = value;
         else if (!strcmp(name, "--token")) token = value;
+        else if (!strcmp(name, "--tokens-file")) tokens_file = value;
         else if (!strcmp(name, "--method")) method = value;
         else if (!strcmp(name, "--permission")) permission = value;
         else if (!strcmp(name, "--line")) {
@@ -136,21 +140,52 @@ int main(int argc, char **argv) {
         else usage(argv[0]);
     }
     int many = !strcmp(method, "AuthorizeMany"), lines = !strcmp(method, "ListAuthorizedLines");
-    if (!socket_path || !token || (!many && !lines && strcmp(method, "Authorize")) || connections < 1 || connections > MAX_CONNECTIONS ||
+    if (!socket_path || (!token == !tokens_file) || (!many && !lines && strcmp(method, "Authorize")) || connections < 1 || connections > MAX_CONNECTIONS ||
         inflight < 1 || inflight > MAX_INFLIGHT || duration <= 0 || warmup < 0 || checks < 1 || checks > 1000 || page_size < 1 ||
         page_size > 500)
         usage(argv[0]);
 
     /* The frames every connection sends. */
-    struct buf hello = {0}, request = {0}, template = {0}, helloframe = {0};
+    struct buf hello = {0}, helloframe = {0};
     cbor_head(&hello, 5, 4);
     cbor_text(&hello, "protocol"); cbor_text(&hello, "webprofiles");
     cbor_text(&hello, "version"); cbor_head(&hello, 0, 1);
     cbor_text(&hello, "peer"); cbor_text(&hello, "wpload/1.0");
     cbor_text(&hello, "maxFrameBytes"); cbor_head(&hello, 0, 1 << 20);
     frame(&helloframe, KIND_HELLO, 0, &hello);
+    /* The tokens: --token, or every line of --tokens-file. */
+    char **tokens = NULL;
+    size_t token_count = 0;
+    if (tokens_file) {
+        FILE *file = fopen(tokens_file, "r");
+        if (!file) { fprintf(stderr, "wpload: cannot read %s: %s\n", tokens_file, strerror(errno)); return 66; }
+        char text[1024];
+        size_t capacity = 0;
+        while (fgets(text, sizeof text, file)) {
+            size_t n = strcspn(text, "\r\n");
+            text[n] = 0;
+            if (n == 0) continue;
+            if (token_count == capacity) {
+                capacity = capacity * 2 + 1024;
+                tokens = realloc(tokens, capacity * sizeof *tokens);
+                if (!tokens) { perror("realloc"); return 1; }
+            }
+            tokens[token_count++] = strdup(text);
+        }
+        fclose(file);
+        if (token_count == 0) { fprintf(stderr, "wpload: %s holds no token\n", tokens_file); return 65; }
+    } else {
+        tokens = malloc(sizeof *tokens);
+        tokens[0] = (char *)token;
+        token_count = 1;
+    }
+    /* One REQUEST frame per token. */
+    struct buf *templates = calloc(token_count, sizeof *templates);
+    if (!templates) { perror("calloc"); return 1; }
+    for (size_t t = 0; t < token_count; t++) {
     char bearer[1024];
-    snprintf(bearer, sizeof bearer, "Bearer %s", token);
+    snprintf(bearer, sizeof bearer, "Bearer %s", tokens[t]);
+    struct buf request = {0};
     char full_method[128];
     snprintf(full_method, sizeof full_method, "webprofiles.v1.Session/%s", method);
     cbor_head(&request, 5, 3);
@@ -175,7 +210,10 @@ int main(int argc, char **argv) {
         cbor_text(&request, "permission"); cbor_text(&request, permission);
         if (line) { cbor_text(&request, "line"); cbor_text(&request, line); }
     }
-    frame(&template, KIND_REQUEST, 0, &request);
+    frame(&templates[t], KIND_REQUEST, 0, &request);
+    free(request.p);
+    }
+    size_t next_template = 0;
 
     histogram = calloc(BUCKETS + 1, sizeof *histogram);
     struct connection *conns = calloc((size_t)connections, sizeof *conns);
@@ -272,7 +310,8 @@ int main(int argc, char **argv) {
                     uint32_t stream = (uint32_t)slot + 1 + (uint32_t)inflight * ++k->generation[slot];
                     if (stream > 0x7fffffff) { k->generation[slot] = 0; stream = (uint32_t)slot + 1; }
                     size_t offset = k->out.n;
-                    put(&k->out, template.p, template.n);
+                    const struct buf *template = &templates[next_template++ % token_count];
+                    put(&k->out, template->p, template->n);
                     uint8_t *h = k->out.p + offset + 8;
                     h[0] = (uint8_t)(stream >> 24); h[1] = (uint8_t)(stream >> 16); h[2] = (uint8_t)(stream >> 8); h[3] = (uint8_t)stream;
                     k->sent_at[slot] = sent;
@@ -300,7 +339,7 @@ int main(int argc, char **argv) {
            "\"p999Micros\": %.1f, \"overflow\": %llu, \"requestBytes\": %zu, \"allCalls\": %llu",
            method, connections, inflight, many ? checks : 1, seconds, (unsigned long long)recorded_calls,
            (unsigned long long)errors, (double)recorded_calls / seconds, percentile(recorded_calls, 0.50), percentile(recorded_calls, 0.90),
-           percentile(recorded_calls, 0.99), percentile(recorded_calls, 0.999), (unsigned long long)overflow, template.n,
+           percentile(recorded_calls, 0.99), percentile(recorded_calls, 0.999), (unsigned long long)overflow, templates[0].n,
            (unsigned long long)calls);
     if (first_error) {
         printf(", \"firstError\": \"");

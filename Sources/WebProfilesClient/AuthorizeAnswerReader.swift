@@ -2,6 +2,7 @@ import CBOR
 import Foundation
 import Synchronization
 import WebProfilesAPI
+import WebProfilesWire
 
 /// Reads `Session/Authorize` answers in place, without the general decoder: the client's half
 /// of the hot path.
@@ -48,8 +49,9 @@ final class AuthorizeAnswerReader: Sendable {
         }
         if let known { return known }
         let copy = Array(bytes)
-        // The general decoder: it refuses anything after the item, and anything malformed.
-        guard let decoded = try? CBORDecoder().decode(Principal.self, from: copy) else { return nil }
+        // The general decoder, with the limits of the general path: it refuses anything after
+        // the item, and anything malformed or out of bounds.
+        guard let decoded = try? CBORDecoder(limits: Payload.responseLimits).decode(Principal.self, from: copy) else { return nil }
         recent.withLock { recent in
             if recent.count == Self.recentLimit { recent.removeFirst() }
             recent.append((copy, decoded))

@@ -72,7 +72,7 @@ final class ClientConnection: Sendable {
 
     /// Runs one call: sends the REQUEST, waits for its RESPONSE frame; cancellation of the
     /// calling task and the local deadline both send CANCEL.
-    func call(payload: ByteBuffer, timeout: Duration?) async throws -> Frame {
+    func call(payload: consuming ByteBuffer, timeout: Duration?) async throws -> Frame {
         guard UInt64(Frame.headerBytesAfterLength + payload.readableBytes) <= serverHello.maxFrameBytes else {
             throw RPCError(code: .resourceExhausted, message: "request of \(payload.readableBytes) bytes exceeds the server's maximum frame size \(serverHello.maxFrameBytes)")
         }
@@ -80,10 +80,13 @@ final class ClientConnection: Sendable {
         let eventLoop = channel.eventLoop
         let promise = eventLoop.makePromise(of: Frame.self)
         let handler = self.handler
+        var owned: ByteBuffer? = consume payload
         if eventLoop.inEventLoop {
-            // A caller running on the event loop (see EventLoopTaskExecutor) starts it directly.
-            handler.value.start(streamID: streamID, payload: payload, promise: promise)
+            // A caller running on the event loop (see EventLoopTaskExecutor) starts it directly,
+            // handing the buffer over (its only owner: framed in place without a copy).
+            handler.value.start(streamID: streamID, payload: owned.take()!, promise: promise)
         } else {
+            let payload = owned.take()!
             eventLoop.execute {
                 handler.value.start(streamID: streamID, payload: payload, promise: promise)
             }

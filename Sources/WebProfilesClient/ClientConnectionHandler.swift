@@ -106,14 +106,14 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: Calls (all on the event loop)
 
     /// Sends a REQUEST; `promise` gets the RESPONSE frame or an ``RPCError``.
-    func start(streamID: UInt32, payload: ByteBuffer, promise: EventLoopPromise<Frame>) {
+    func start(streamID: UInt32, payload: consuming ByteBuffer, promise: EventLoopPromise<Frame>) {
         guard let context, case .ready = state else {
             return promise.fail(RPCError(code: .unavailable, message: "connection is not accepting calls"))
         }
         pending[streamID] = promise
         if payload.readerIndex >= Frame.headerBytes {
             // Written with room for the header (``AuthorizeRequestWriter``): framed where it is.
-            var framed = payload
+            var framed = consume payload
             Frame.frameInPlace(&framed, kind: .request, streamID: streamID)
             write(framed, context: context)
         } else {

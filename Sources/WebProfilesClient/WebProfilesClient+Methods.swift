@@ -59,7 +59,7 @@ extension WebProfilesClient {
     public func authorize(_ permission: Permission, line: String? = nil, companyID: String? = nil, token: String? = nil, timeout: Duration? = nil) async throws -> AuthorizeResponse {
         let payload = AuthorizeRequestWriter.payload(AuthorizeRequest(permission: permission, line: line, companyId: companyID),
                                                      timeoutMillis: timeout?.wholeMilliseconds, metadata: callMetadata([:], token: token))
-        let frame = try await send(payload: payload, timeout: timeout)
+        let frame = try await send(payload: consume payload, timeout: timeout)
         if frame.status == .ok, let answer = frame.payload.withUnsafeReadableBytes({ authorizeAnswers.read($0) }) { return answer }
         return try Self.decode(frame, of: SessionAPI.authorize)
     }

@@ -99,7 +99,7 @@ public final class WebProfilesClient: Sendable {
         let envelope = RequestEnvelope(method: method.name, message: request, timeoutMillis: timeout?.wholeMilliseconds, metadata: metadata)
         let payload = try Payload.encode(envelope)
         let connection = try await currentConnection()
-        return try await connection.call(payload: payload, timeout: timeout)
+        return try await connection.call(payload: consume payload, timeout: timeout)
     }
 
     /// A call's metadata: its own, the token's `authorization`, then the client's defaults.
@@ -115,9 +115,10 @@ public final class WebProfilesClient: Sendable {
     }
 
     /// Sends a payload already written (framed in place when it has room for the header).
-    func send(payload: ByteBuffer, timeout: Duration?) async throws -> Frame {
+    func send(payload: consuming ByteBuffer, timeout: Duration?) async throws -> Frame {
         let connection = try await currentConnection()
-        return try await connection.call(payload: payload, timeout: timeout)
+        // Handed over: framed in place, the buffer must have no other owner.
+        return try await connection.call(payload: consume payload, timeout: timeout)
     }
 
     /// A RESPONSE frame's answer, or the error it carries (the second half of

@@ -56,7 +56,7 @@ struct AuthorizationCacheTests {
         let cache = AuthorizationCache()
         Self.load(cache, Self.record("a", hash: "ha", at: start))
         _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(5), lifetime: lifetime)
-        cache.noteUse(sessionID: "b", at: start.addingTimeInterval(6))
+        cache.noteUse(sessionID: "b", tokenHash: Self.key("hb"), at: start.addingTimeInterval(6))
         let both = ["a": start.addingTimeInterval(5), "b": start.addingTimeInterval(6)]
         #expect(cache.lastSeen(sessionIDs: ["a", "b", "c"]) == both)
         let failed = cache.pendingUses()
@@ -69,6 +69,19 @@ struct AuthorizationCacheTests {
         cache.markWritten(flushing)
         #expect(cache.lastSeen(sessionIDs: ["a", "b"]) == ["a": start.addingTimeInterval(7)], "the newer use stays")
         #expect(cache.pendingUses().uses == ["a": start.addingTimeInterval(7)])
+    }
+
+    /// A session loaded again (after a change to it) keeps a use memory noted and the database
+    /// does not have yet: it is not judged idle on the database's older time.
+    @Test func aReloadKeepsAPendingUse() {
+        let cache = AuthorizationCache()
+        Self.load(cache, Self.record("a", hash: "ha", at: start))
+        _ = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(50), lifetime: lifetime)
+        cache.apply([.sessions([Self.key("ha").hex])])
+        Self.load(cache, Self.record("a", hash: "ha", at: start))
+        guard case .live = cache.use(tokenHash: Self.key("ha"), at: start.addingTimeInterval(100), lifetime: lifetime) else {
+            Issue.record("the reloaded session was judged on the database's last use"); return
+        }
     }
 
     /// Many sessions spread over the shards are each found, used and forgotten on their own.
@@ -132,6 +145,11 @@ struct AuthorizationCacheTests {
         #expect(cache.account(acc) == nil && cache.lines(companyID: co) == nil)
         cache.finishAccountLoad(cache.beginAccountLoad(acc), account)
         cache.apply([.account("acc")])
+        #expect(cache.account(acc) == nil)
+        // A company's change overtakes the loads of accounts in flight: any may be a member.
+        let ticket = cache.beginAccountLoad(acc)
+        cache.apply([.company("another")])
+        #expect(!cache.finishAccountLoad(ticket, account))
         #expect(cache.account(acc) == nil)
     }
 }

@@ -33,6 +33,11 @@ struct PreencodedAuthorizeResponseTests {
         return (principal, try CachedPrincipal(record, companyName: principal.companyName))
     }
 
+    /// The shared permission lists are indexed by rank: the ranks are 0, 1, … in some order.
+    @Test func profileRanksNumberTheProfiles() {
+        #expect(Profile.allCases.map(\.rank).sorted() == Array(0..<Profile.allCases.count))
+    }
+
     /// Memory keeps each field once: the principal decoded from its CBOR is the one encoded.
     @Test(arguments: Profile.allCases)
     func theCachedPrincipalKeepsEveryField(profile: Profile) throws {

@@ -114,7 +114,7 @@ package final class AccountsService: Sendable {
     /// Memory follows the database: once the last uses are written, the sessions the database
     /// finds expired are exactly the expired ones in memory, and their removal (published by the
     /// store as a change) is the only sweep (a scan of every cached session would hold the
-    /// cache's lock, which the event loops take on every call, for milliseconds at 100,000
+    /// cache's locks, which the event loops take on every call, for milliseconds at 100,000
     /// sessions). A session that expires in between is refused at its next use anyway.
     package func flushAndPurge() async throws {
         // Not written (the store failed): kept for the next flush.

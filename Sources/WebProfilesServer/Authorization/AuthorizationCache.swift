@@ -21,7 +21,7 @@ import WebProfilesStore
 /// What one live session of a person with one registration costs, as laid out here (64-bit):
 /// the session entry (a 32-byte key and a 96-byte ``CachedSession``: ids as ``CompactID``s
 /// inline, three dates), its pending last use (32 bytes until the next flush), the account entry
-/// (a 24-byte key and a 48-byte ``CachedAccount``), the account's principals array (32 bytes of
+/// (a 24-byte key and an 8-byte ``CachedAccount``), the account's principals array (32 bytes of
 /// header and 72 per principal), the principal's CBOR without its permissions (about 200 bytes:
 /// ids, company name, names, line; the permission lists are shared by profile) and its place in
 /// the company index (about 60). Dictionaries keep at most ¾ of their buckets full and double,
@@ -129,8 +129,11 @@ final class AuthorizationCache: Sendable {
             }
         }
 
+        /// Forgets the accounts with a membership in the company, and makes the account loads in
+        /// flight insert nothing (an account being loaded may be one of its members).
         mutating func forget(companyID: CompactID) {
             for accountID in accountsByCompany[companyID]?.all ?? [] { forget(accountID: accountID) }
+            accounts.invalidateLoadsInFlight()
         }
     }
 
@@ -141,9 +144,6 @@ final class AuthorizationCache: Sendable {
     init() {}
 
     private func sessionShard(_ tokenHash: SessionTokenHash) -> Int { sessionShards.index(spread: tokenHash.spreadBits) }
-    /// Uses of sessions not in memory go to the shard of their id (any shard would do: they are
-    /// merged when taken).
-    private func dirtyShard(_ sessionID: CompactID) -> Int { sessionShards.index(spreadOf: sessionID) }
 
     var sessionCount: Int {
         var count = 0
@@ -206,10 +206,13 @@ final class AuthorizationCache: Sendable {
     }
 
     /// Notes a use of a session known only from the database (the caches bypassed), for the
-    /// next flush.
-    func noteUse(sessionID: String, at now: Date) {
+    /// next flush, in the shard of its token (where the uses of it in memory are noted).
+    func noteUse(sessionID: String, tokenHash: SessionTokenHash, at now: Date) {
         let key = CompactID(sessionID)
-        sessionShards.withLock(dirtyShard(key)) { $0.dirty[key] = max(now, $0.dirty[key] ?? now) }
+        sessionShards.withLock(sessionShard(tokenHash)) { shard in
+            shard.dirty[key] = max(now, shard.dirty[key] ?? now)
+            shard.sessions.modify(tokenHash) { $0.lastSeenAt = max(now, $0.lastSeenAt) }
+        }
     }
 
     func beginSessionLoad(_ tokenHash: SessionTokenHash) -> GuardedCache<SessionTokenHash, CachedSession>.Ticket {
@@ -221,8 +224,12 @@ final class AuthorizationCache: Sendable {
     /// Returns whether the load is still current (see ``GuardedCache/finishLoad(_:with:)``).
     @discardableResult
     func finishSessionLoad(_ ticket: GuardedCache<SessionTokenHash, CachedSession>.Ticket, _ record: SessionRecord?) -> Bool {
-        let session = record.map(CachedSession.init)
-        return sessionShards.withLock(sessionShard(ticket.key)) { $0.sessions.finishLoad(ticket, with: session) }
+        var session = record.map(CachedSession.init)
+        return sessionShards.withLock(sessionShard(ticket.key)) { shard in
+            // A use noted here and not yet written is newer than what the database said.
+            if let id = session?.id, let pending = shard.dirty[id], let read = session?.lastSeenAt { session?.lastSeenAt = max(pending, read) }
+            return shard.sessions.finishLoad(ticket, with: session)
+        }
     }
 
     /// The last uses not yet written to the database, as a flush takes them: each stays noted
@@ -261,8 +268,7 @@ final class AuthorizationCache: Sendable {
     func lastSeen(sessionIDs: [String]) -> [String: Date] {
         let keys = sessionIDs.map { (CompactID($0), $0) }
         var result: [String: Date] = [:]
-        // A use is noted in its session's shard, or (noted without the session in memory) in the
-        // shard of its id.
+        // A use is noted in the shard of its session's token, which a listing does not know.
         sessionShards.forEach { shard in
             for (key, id) in keys {
                 if let date = shard.dirty[key] { result[id] = max(date, result[id] ?? date) }

@@ -118,7 +118,8 @@ package final class Authorizer: Sendable {
     /// Runs the in-memory step (``sessionInMemory(_:)``, as the fast paths do), loads what it
     /// said was missing (caching it), and runs it again. When memory cannot be trusted (a shared
     /// database whose changes are not known to have been heard), or keeps losing what was loaded
-    /// to changes, it judges what the database says instead, by the same rule, caching nothing.
+    /// to changes, it judges the records it reads from the database instead, by the same rule
+    /// (caching them only when memory can be trusted).
     func authenticate(tokenHash: SessionTokenHash, countHits: Bool = true) async throws -> AuthenticatedSession? {
         let lifetime = configuration.current.sessionLifetimeRule
         var loadedSession = false, loadedAccount = false
@@ -145,7 +146,7 @@ package final class Authorizer: Sendable {
             return nil
         }
         let session = AuthorizationCache.CachedSession(record)
-        cache.noteUse(sessionID: record.id, at: now)
+        cache.noteUse(sessionID: record.id, tokenHash: tokenHash, at: now)
         guard let account = try await account(session.accountID, countHits: false), !account.principals.isEmpty else { return nil }
         return AuthenticatedSession(session, tokenHash: tokenHash, usedAt: now, account: account)
     }

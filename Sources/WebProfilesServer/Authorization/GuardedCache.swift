@@ -65,9 +65,16 @@ struct GuardedCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return values.removeValue(forKey: key)
     }
 
+    /// Makes every load in flight insert nothing, keeping what is cached (a change whose reach
+    /// among the values is known, but not among the loads: a company's, for the accounts being
+    /// loaded).
+    mutating func invalidateLoadsInFlight() {
+        for key in loads.keys { loads[key]?.invalidations &+= 1 }
+    }
+
     /// Forgets everything, and makes every load in flight insert nothing.
     mutating func invalidateAll() {
-        for key in loads.keys { loads[key]?.invalidations &+= 1 }
+        invalidateLoadsInFlight()
         values = [:]
     }
 

@@ -27,8 +27,9 @@ import WebProfilesStore
 /// the company index (about 60). Dictionaries keep at most ¾ of their buckets full and double,
 /// so that is between 650 bytes and 1 KiB per session, and at most 1 KiB more per further
 /// registration of the person. Measured with the scale run's database at 100,000 sessions
-/// (glibc's `malloc_stats`): 134 MB in use by the whole process, 1.3 KiB per session with
-/// everything else the daemon holds (the database's page caches included).
+/// (glibc's `malloc_stats`, when an account entry still held its id and username too): 134 MB
+/// in use by the whole process, 1.3 KiB per session with everything else the daemon holds (the
+/// database's page caches included); `make bench`'s scale row gives the peak RSS.
 final class AuthorizationCache: Sendable {
     /// A session as memory holds it.
     struct CachedSession: Sendable {

@@ -88,32 +88,16 @@ struct AuthorizeInPlace: Sendable {
         let reason = decision.reason.utf8.count
         let permissions = CachedPrincipal.encodedPermissions(of: principal.profile)
         var buffer = Frame.payloadBuffer(capacity: 48 + reason + principal.encodedHead.count + permissions.count, allocator: allocator)
-        buffer.writeInteger(UInt8(0xA1))
-        writeText("message", into: &buffer)
-        buffer.writeInteger(UInt8(0xA3))
-        writeText("allowed", into: &buffer)
+        buffer.writeCBORHead(major: 5, 1)
+        buffer.writeCBORText("message")
+        buffer.writeCBORHead(major: 5, 3)
+        buffer.writeCBORText("allowed")
         buffer.writeInteger(decision.allowed ? UInt8(0xF5) : UInt8(0xF4))
-        writeText("reason", into: &buffer)
-        writeHead(3, UInt64(reason), into: &buffer)
-        buffer.writeString(decision.reason)
-        writeText("principal", into: &buffer)
+        buffer.writeCBORText("reason")
+        buffer.writeCBORText(decision.reason)
+        buffer.writeCBORText("principal")
         buffer.writeBytes(principal.encodedHead)
         buffer.writeBytes(permissions)
         return buffer
-    }
-
-    private static func writeText(_ text: StaticString, into buffer: inout ByteBuffer) {
-        writeHead(3, UInt64(text.utf8CodeUnitCount), into: &buffer)
-        buffer.writeStaticString(text)
-    }
-
-    private static func writeHead(_ major: UInt8, _ value: UInt64, into buffer: inout ByteBuffer) {
-        switch value {
-        case 0..<24: buffer.writeInteger(major << 5 | UInt8(value))
-        case 24...0xFF: buffer.writeInteger(major << 5 | 24); buffer.writeInteger(UInt8(value))
-        case 0x100...0xFFFF: buffer.writeInteger(major << 5 | 25); buffer.writeInteger(UInt16(value))
-        case 0x1_0000...0xFFFF_FFFF: buffer.writeInteger(major << 5 | 26); buffer.writeInteger(UInt32(value))
-        default: buffer.writeInteger(major << 5 | 27); buffer.writeInteger(value)
-        }
     }
 }

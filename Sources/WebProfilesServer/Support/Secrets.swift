@@ -63,7 +63,8 @@ package enum Secrets {
     package static func sha256Hex(_ text: String) -> String {
         var text = text
         let digest = text.withUTF8 { SHA256.hash(data: $0) }
-        // Runs on every authenticated call: one allocation for the result, no per-character appends.
+        // One allocation for the result, no per-character appends (session tokens are keyed by
+        // SessionTokenHash instead; this hashes activation and recovery codes).
         let hex = String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
             var i = 0
             for byte in digest {

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+import WebProfilesAPI
 import WebProfilesDomain
 @testable import WebProfilesServer
 import WebProfilesStore
+import WebProfilesWire
 
 /// The in-memory cache: uses are remembered for the periodic flush, once each; committed
 /// changes make it forget; a load that raced with a change brings nothing back.
@@ -134,7 +136,8 @@ struct AuthorizationCacheTests {
             membership: MembershipRecord(id: "m", accountId: "acc", companyId: "co", displayName: "D", email: "d@e.it", profile: .adminFull,
                                          referent: nil, line: nil, status: .active, invited: false, activationCodeHash: nil, activationExpiresAt: nil,
                                          searchText: "", createdAt: start, updatedAt: start),
-            account: AccountRecord(id: "acc", username: "d", displayName: "D", email: "d@e.it", createdAt: start, updatedAt: start)), companyName: "Co")
+            account: AccountRecord(id: "acc", username: "d", displayName: "D", email: "d@e.it", createdAt: start, updatedAt: start)),
+            company: cache.company(id: "co", name: "Co"))
         let account = CachedAccount(principals: [principal])
         let acc = CompactID("acc"), co = CompactID("co")
         cache.finishAccountLoad(cache.beginAccountLoad(acc), account)
@@ -151,6 +154,56 @@ struct AuthorizationCacheTests {
         cache.apply([.company("another")])
         #expect(!cache.finishAccountLoad(ticket, account))
         #expect(cache.account(acc) == nil)
+    }
+
+    static func registration(_ id: String, account: String, company: String) -> RegistrationRecord {
+        RegistrationRecord(
+            membership: MembershipRecord(id: id, accountId: account, companyId: company, displayName: "D", email: "d@e.it", profile: .user,
+                                         referent: nil, line: "+393330000001", status: .active, invited: false, activationCodeHash: nil,
+                                         activationExpiresAt: nil, searchText: "", createdAt: Date(timeIntervalSince1970: 0),
+                                         updatedAt: Date(timeIntervalSince1970: 0)),
+            account: AccountRecord(id: account, username: account, displayName: "D", email: "d@e.it", createdAt: Date(timeIntervalSince1970: 0),
+                                   updatedAt: Date(timeIntervalSince1970: 0)))
+    }
+
+    /// A company's id and name are held once for all its members in memory; a renamed company is
+    /// a new one; one no principal refers to any more is swept.
+    @Test func membersShareTheirCompany() throws {
+        let cache = AuthorizationCache()
+        let companyID = "684bcfc5-bf5e-4898-9f3c-8295f496f8d9"
+        let first = try CachedPrincipal(Self.registration("r1", account: "a1", company: companyID),
+                                                          company: cache.company(id: companyID, name: "Rossi S.r.l."))
+        let second = try CachedPrincipal(Self.registration("r2", account: "a2", company: companyID),
+                                                           company: cache.company(id: companyID, name: "Rossi S.r.l."))
+        #expect(first.company === second.company)
+        #expect(try first.principal.companyName == "Rossi S.r.l." && second.principal.companyId == companyID)
+        let renamed = try CachedPrincipal(Self.registration("r3", account: "a3", company: companyID),
+                                          company: cache.company(id: companyID, name: "Rossi S.p.A."))
+        #expect(renamed.company !== first.company)
+        #expect(try renamed.principal.companyName == "Rossi S.p.A.")
+        // A principal's company must be its registration's.
+        #expect(throws: RPCError.self) {
+            try CachedPrincipal(Self.registration("r4", account: "a4", company: "other"), company: SharedCompany(id: companyID, name: "X"))
+        }
+        // The renamed company took the old one's place in the table.
+        #expect(cache.companies.count == 1)
+        // One held by the table alone is swept; one a principal holds is kept.
+        _ = try cache.company(id: "7a1c0c3e-0000-4000-8000-000000000001", name: "Unused")
+        #expect(cache.companies.count == 2)
+        withExtendedLifetime(renamed) {
+            cache.companies.sweep()
+            #expect(cache.companies.count == 1)
+        }
+    }
+
+    /// The shards sweep themselves as they grow: interning many companies nobody keeps leaves
+    /// about as many as the first sweep's threshold, not all of them.
+    @Test func sharedCompaniesStayBoundedByTheirUse() throws {
+        let cache = AuthorizationCache()
+        for index in 0..<10_000 { _ = try cache.company(id: "company-\(index)", name: "Company \(index)") }
+        #expect(cache.companies.count <= SharedCompanies.firstSweep * AuthorizationCache.shardCount)
+        cache.apply([.all])
+        #expect(cache.companies.count == 0)
     }
 }
 

@@ -30,7 +30,7 @@ struct PreencodedAuthorizeResponseTests {
                                          createdAt: now, updatedAt: now),
             account: AccountRecord(id: "0d7c3c52-3a0f-4b8e-9d0e-6b7a5f1e2c3d", username: principal.username, displayName: principal.displayName,
                                    email: "anna@rossi.example", createdAt: now, updatedAt: now))
-        return (principal, try CachedPrincipal(record, companyName: principal.companyName))
+        return (principal, try CachedPrincipal(record, company: SharedCompany(id: principal.companyId, name: principal.companyName)))
     }
 
     /// The shared permission lists are indexed by rank: the ranks are 0, 1, … in some order.

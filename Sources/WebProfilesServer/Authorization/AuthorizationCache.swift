@@ -22,13 +22,15 @@ import WebProfilesStore
 /// the session entry (a 32-byte key and a 96-byte ``CachedSession``: ids as ``CompactID``s
 /// inline, three dates), its pending last use (32 bytes until the next flush), the account entry
 /// (a 24-byte key and an 8-byte ``CachedAccount``), the account's principals array (32 bytes of
-/// header and 72 per principal), the principal's CBOR without its permissions (about 200 bytes:
-/// ids, company name, names, line; the permission lists are shared by profile) and its place in
-/// the company index (about 60). Dictionaries keep at most ¾ of their buckets full and double,
-/// so that is between 650 bytes and 1 KiB per session, and at most 1 KiB more per further
-/// registration of the person. Measured with the scale run's database at 100,000 sessions
-/// (glibc's `malloc_stats`, when an account entry still held its id and username too): 134 MB
-/// in use by the whole process, 1.3 KiB per session with everything else the daemon holds (the
+/// header and 56 per principal), the principal's own CBOR (about 170 bytes with its array's
+/// header: its id, names, profile and line; the company's id and name are a ``SharedCompany``
+/// held once per company, the permission lists once per profile) and its place in the company
+/// index (about 60). Dictionaries keep at most ¾ of their buckets full and double, so that is
+/// between 550 bytes and 900 bytes per session, and at most 900 bytes more per further
+/// registration of the person; each company with members in memory adds about 200 bytes once.
+/// Measured with the scale run's database at 100,000 sessions (glibc's `malloc_stats`, when an
+/// account entry still held its id and username and each principal its company): 134 MB in use
+/// by the whole process, 1.3 KiB per session with everything else the daemon holds (the
 /// database's page caches included); `make bench`'s scale row gives the peak RSS.
 final class AuthorizationCache: Sendable {
     /// A session as memory holds it.
@@ -113,7 +115,7 @@ final class AuthorizationCache: Sendable {
     private struct AccountShard: Sendable {
         var accounts = GuardedCache<CompactID, CachedAccount>()
         /// The accounts of this shard cached with a membership in each company (a company's
-        /// change reaches them: its name is in their principals).
+        /// change reaches them: their principals hold its name).
         var accountsByCompany: [CompactID: Members] = [:]
 
         mutating func index(_ accountID: CompactID) {
@@ -141,6 +143,8 @@ final class AuthorizationCache: Sendable {
     private let sessionShards = LockShards(count: shardCount) { SessionShard() }
     private let accountShards = LockShards(count: shardCount) { AccountShard() }
     private let lineShards = LockShards(count: shardCount) { GuardedCache<CompactID, [String: LineKind]>() }
+    /// The companies the principals in memory share.
+    let companies = SharedCompanies()
 
     init() {}
 
@@ -162,6 +166,7 @@ final class AuthorizationCache: Sendable {
             case .company(let id):
                 let key = CompactID(id)
                 lineShards.withLock(lineShards.index(spreadOf: key)) { _ = $0.invalidate(key) }
+                companies.forget(key)
                 accountShards.forEach { $0.forget(companyID: key) }
             case .sessions(let hashes):
                 // The store names sessions by the hex form of their hash.
@@ -176,6 +181,7 @@ final class AuthorizationCache: Sendable {
                     shard.accountsByCompany = [:]
                 }
                 lineShards.forEach { $0.invalidateAll() }
+                companies.forgetAll()
             }
         }
     }
@@ -279,6 +285,12 @@ final class AuthorizationCache: Sendable {
     }
 
     // MARK: Accounts and lines
+
+    /// A company's part of its members' principals: the one memory already holds for that id
+    /// and name, or a new one (held from now on).
+    func company(id: String, name: String) throws -> SharedCompany {
+        companies.intern(try SharedCompany(id: id, name: name))
+    }
 
     func account(_ accountID: CompactID) -> CachedAccount? {
         accountShards.withLock(accountShards.index(spreadOf: accountID)) { $0.accounts[accountID] }

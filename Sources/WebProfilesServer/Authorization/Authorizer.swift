@@ -186,7 +186,9 @@ package final class Authorizer: Sendable {
             let loaded: CachedAccount?
             do {
                 loaded = try await self.store.activeRegistrations(accountID: accountID.text).map { _, registrations in
-                    CachedAccount(principals: try registrations.map { try CachedPrincipal($0.0, companyName: $0.companyName) })
+                    CachedAccount(principals: try registrations.map { registration, companyName in
+                        try CachedPrincipal(registration, company: self.cache.company(id: registration.companyId, name: companyName))
+                    })
                 }
             } catch {
                 if let ticket { self.cache.finishAccountLoad(ticket, nil) }

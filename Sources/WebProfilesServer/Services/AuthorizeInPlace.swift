@@ -86,8 +86,7 @@ struct AuthorizeInPlace: Sendable {
     /// declaration order), with room for the frame header before it.
     static func response(_ decision: AuthorizationDecision, principal: CachedPrincipal, allocator: ByteBufferAllocator) -> ByteBuffer {
         let reason = decision.reason.utf8.count
-        let permissions = CachedPrincipal.encodedPermissions(of: principal.profile)
-        var buffer = Frame.payloadBuffer(capacity: 48 + reason + principal.encodedHead.count + permissions.count, allocator: allocator)
+        var buffer = Frame.payloadBuffer(capacity: 48 + reason + principal.encodedCount, allocator: allocator)
         buffer.writeCBORHead(major: 5, 1)
         buffer.writeCBORText("message")
         buffer.writeCBORHead(major: 5, 3)
@@ -96,8 +95,10 @@ struct AuthorizeInPlace: Sendable {
         buffer.writeCBORText("reason")
         buffer.writeCBORText(decision.reason)
         buffer.writeCBORText("principal")
-        buffer.writeBytes(principal.encodedHead)
-        buffer.writeBytes(permissions)
+        buffer.writeBytes(principal.encodedBeforeCompany)
+        buffer.writeBytes(principal.company.encoded)
+        buffer.writeBytes(principal.encodedAfterCompany)
+        buffer.writeBytes(CachedPrincipal.encodedPermissions(of: principal.profile))
         return buffer
     }
 }

@@ -138,7 +138,9 @@ package struct LoginSuccess: Sendable {
 package struct LoginOutcome: Sendable {
     package var session: SessionRecord
     package var account: AccountRecord
-    package var registrations: [RegistrationRecord]
+    /// The account's active registrations as the login's transaction read them (oldest first),
+    /// with their companies' names: what the login answers with, as of its commit.
+    package var registrations: [(RegistrationRecord, companyName: String)]
     package var endedSessions: [SessionRecord]
 }
 
@@ -239,8 +241,8 @@ extension ProfileStore {
             guard var account = try AccountRecord.fetchOne(tx, key: session.accountId), !account.isLocked(at: now),
                   account.passwordHash == success.verifiedPasswordHash
             else { throw StoreError(.unauthenticated, "login refused") }
-            let registrations = try RegistrationRecord.fetchAll(tx, where: "m.accountId = ? AND m.status = 'active'", [.text(account.id)],
-                                                                orderBy: "m.createdAt, m.id")
+            let named = try Self.activeRegistrations(tx, accountID: account.id)
+            let registrations = named.map(\.0)
             guard !registrations.isEmpty else { throw StoreError(.unauthenticated, "login refused") }
             if let selected = session.selectedCompanyId, !registrations.contains(where: { $0.companyId == selected }) {
                 throw StoreError(.permissionDenied, "you have no active registration in company \(selected.prefix(64))", field: "companyId")
@@ -282,7 +284,7 @@ extension ProfileStore {
             let selected = registrations.first { $0.companyId == session.selectedCompanyId }
             log.record(.login, actor: .account(account.id), at: now, company: session.selectedCompanyId, target: selected?.id, account: account.id,
                        after: details)
-            return LoginOutcome(session: session, account: account, registrations: registrations, endedSessions: ended)
+            return LoginOutcome(session: session, account: account, registrations: named, endedSessions: ended)
         }
     }
 

@@ -26,13 +26,18 @@ extension ProfileStore {
     package func activeRegistrations(accountID: String) async throws -> (account: AccountRecord, registrations: [(RegistrationRecord, companyName: String)])? {
         try await read { tx in
             guard let account = try AccountRecord.fetchOne(tx, key: accountID) else { return nil }
-            let rows = try tx.rows("""
-                SELECT \(RegistrationRecord.selectList), c.name AS companyName
-                FROM membership m JOIN account a ON a.id = m.accountId JOIN company c ON c.id = m.companyId
-                WHERE m.accountId = ? AND m.status = 'active' ORDER BY m.createdAt, m.id
-                """, [.text(accountID)])
-            return (account, try rows.map { (try RegistrationRecord(row: $0), companyName: try $0.get("companyName", as: String.self)) })
+            return (account, try Self.activeRegistrations(tx, accountID: accountID))
         }
+    }
+
+    /// An account's active registrations, oldest first, with their companies' names.
+    static func activeRegistrations(_ tx: some StoreTransaction, accountID: String) throws -> [(RegistrationRecord, companyName: String)] {
+        let rows = try tx.rows("""
+            SELECT \(RegistrationRecord.selectList), c.name AS companyName
+            FROM membership m JOIN account a ON a.id = m.accountId JOIN company c ON c.id = m.companyId
+            WHERE m.accountId = ? AND m.status = 'active' ORDER BY m.createdAt, m.id
+            """, [.text(accountID)])
+        return try rows.map { (try RegistrationRecord(row: $0), companyName: try $0.get("companyName", as: String.self)) }
     }
 
     /// The registration an outstanding, unexpired activation (or invitation) code belongs to.

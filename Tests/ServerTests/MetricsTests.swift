@@ -84,6 +84,34 @@ struct MetricsTests {
         try await daemon.stop()
     }
 
+    /// A login answers with, and caches, the account as its own transaction read it: no read
+    /// after its commit (which could fail once the session exists), so its session's first call
+    /// finds the account in memory.
+    @Test func aLoginCachesTheAccountItsTransactionRead() async throws {
+        let daemon = try await InProcessDaemon()
+        let (_, companyID) = try await daemon.company()
+        let api = daemon.apiClient()
+        func delta(_ before: Exposition, _ after: Exposition, _ result: String) -> Double {
+            after.value("webprofiled_cache_lookups_total", ["cache": "account", "result": result])
+                - before.value("webprofiled_cache_lookups_total", ["cache": "account", "result": result])
+        }
+        // A change of the company makes memory forget its members' accounts.
+        let op = daemon.operatorClient()
+        _ = try await op.addLines(companyID: companyID, lines: [Line(msisdn: "+393330000009", kind: .mobile)])
+        await op.close()
+        let before = try await metrics(daemon)
+        let login = try await api.login(username: "mario.rossi", password: InProcessDaemon.password)
+        #expect(login.principal?.companyName.isEmpty == false && login.memberships.count == 1)
+        let afterLogin = try await metrics(daemon)
+        #expect(delta(before, afterLogin, "miss") == 0)
+        _ = try await api.authorize(.usersManage, token: login.sessionToken)
+        let afterCall = try await metrics(daemon)
+        #expect(delta(afterLogin, afterCall, "miss") == 0)
+        #expect(delta(afterLogin, afterCall, "hit") == 1)
+        await api.close()
+        try await daemon.stop()
+    }
+
     @Test func aTokenMemoryDoesNotKnowIsAMiss() async throws {
         let daemon = try await InProcessDaemon()
         let (token, _) = try await daemon.company()

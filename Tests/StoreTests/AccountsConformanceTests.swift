@@ -86,6 +86,10 @@ struct AccountsConformanceTests {
         #expect(await f.code { try await f.store.recordLoginSuccess(LoginSuccess(session: badLogin, verifiedPasswordHash: "x", maxSessions: 10, now: f.now)) } == .permissionDenied)
         let outcome = try await f.login(p.account, id: "two")
         #expect(outcome.session.selectedCompanyId == nil && outcome.registrations.count == 2)
+        // The login's own read of the registrations is what a read after it finds.
+        let after = try #require(try await f.store.activeRegistrations(accountID: p.account))
+        #expect(outcome.registrations.map { "\($0.0.id) \($0.companyName)" } == after.registrations.map { "\($0.0.id) \($0.companyName)" })
+        #expect(outcome.registrations.allSatisfy { !$0.companyName.isEmpty })
     }
 
     @Test(arguments: StoreBackendKind.all)

@@ -186,9 +186,7 @@ package final class Authorizer: Sendable {
             let loaded: CachedAccount?
             do {
                 loaded = try await self.store.activeRegistrations(accountID: accountID.text).map { _, registrations in
-                    CachedAccount(principals: try registrations.map { registration, companyName in
-                        try CachedPrincipal(registration, company: self.cache.company(id: registration.companyId, name: companyName))
-                    })
+                    try self.cachedAccount(registrations)
                 }
             } catch {
                 if let ticket { self.cache.finishAccountLoad(ticket, nil) }
@@ -197,6 +195,14 @@ package final class Authorizer: Sendable {
             let current = ticket.map { self.cache.finishAccountLoad($0, loaded) } ?? true
             return (loaded, current)
         }
+    }
+
+    /// An account as memory holds it, from its active registrations (oldest first) and their
+    /// companies' names; the companies interned.
+    func cachedAccount(_ registrations: [(RegistrationRecord, companyName: String)]) throws -> CachedAccount {
+        CachedAccount(principals: try registrations.map { registration, companyName in
+            try CachedPrincipal(registration, company: cache.company(id: registration.companyId, name: companyName))
+        })
     }
 
     /// How many times an authorization read runs before UNAVAILABLE when it keeps coming back

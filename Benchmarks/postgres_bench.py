@@ -225,9 +225,9 @@ def run_all(results, save, folder, reps, duration, Daemon, bench_ctl, repeat, me
         # Cold: fresh daemons (empty caches) on the same databases, the sessions made through
         # another daemon beforehand (people whose passwords were hashed cheaply, so that making
         # thousands of sessions is quick; 900 sessions each). A login answered UNAVAILABLE
-        # after its session was committed (its account's facts could not be read fresh enough)
-        # is tried again and makes one session more: the limit of 1,000 leaves room for those,
-        # so that none of the sessions handed out is ended to make room.
+        # is tried again; if its commit happened all the same (a connection lost after COMMIT),
+        # that makes one session more: the limit of 1,000 leaves room for those, so that none
+        # of the sessions handed out is ended to make room.
         log("postgresql: cold Authorize …")
         people, per_person = 6, 900
         for name in ("sqlite", "postgresql"):

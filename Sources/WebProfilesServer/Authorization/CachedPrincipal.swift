@@ -41,7 +41,7 @@ package struct CachedPrincipal: Sendable {
             displayName: registration.displayName, profile: registration.profile, referent: registration.referent, line: registration.line,
             permissions: permissions))
         // The company's fields as the encoder wrote them with an empty name, to be cut out.
-        let placeholder = try encoder.encode("companyId") + encoder.encode(registration.companyId) + encoder.encode("companyName") + encoder.encode("")
+        let placeholder = try SharedCompany.encodedFields(id: registration.companyId, name: "")
         let shared = Self.encodedPermissions(of: registration.profile)
         let offset = 1 + (try encoder.encode("registrationId") + encoder.encode(registration.id)).count
         guard full.count >= offset + placeholder.count + shared.count,

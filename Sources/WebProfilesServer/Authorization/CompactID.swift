@@ -34,19 +34,12 @@ struct CompactID: Hashable, Sendable, CustomStringConvertible {
                 guard byte == UInt8(ascii: "-") else { return nil }
                 continue
             }
-            let nibble: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-            default: return nil
-            }
+            guard let nibble = LowercaseHex.nibble(byte) else { return nil }
             if digits < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
             digits += 1
         }
         return .uuid(high, low)
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Bits for choosing a shard, mixed from the id without a full hash (a call looks its
     /// account up by one of these).
@@ -72,7 +65,7 @@ struct CompactID: Hashable, Sendable, CustomStringConvertible {
                     }
                     let word = digit < 16 ? high : low
                     let shift = UInt64(60 - 4 * (digit % 16))
-                    buffer[out] = Self.hexDigits[Int((word >> shift) & 0xF)]
+                    buffer[out] = LowercaseHex.digit(UInt8((word >> shift) & 0xF))
                     out += 1
                 }
                 return out

@@ -11,7 +11,13 @@ final class SharedCompany: Sendable {
 
     init(id: String, name: String) throws {
         key = CompactID(id)
+        encoded = try Self.encodedFields(id: id, name: name)
+    }
+
+    /// The `companyId` and `companyName` keys and values in CBOR, as ``CBOREncoder`` writes them
+    /// inside a `Principal`.
+    static func encodedFields(id: String, name: String) throws -> [UInt8] {
         let encoder = CBOREncoder()
-        encoded = try encoder.encode("companyId") + encoder.encode(id) + encoder.encode("companyName") + encoder.encode(name)
+        return try encoder.encode("companyId") + encoder.encode(id) + encoder.encode("companyName") + encoder.encode(name)
     }
 }

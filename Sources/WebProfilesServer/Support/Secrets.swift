@@ -57,24 +57,11 @@ package enum Secrets {
         code.utf8.count == 4 + 22 && code.hasPrefix(activationCodePrefix)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Lowercase hex SHA-256 of the UTF-8 bytes.
+    /// Lowercase hex SHA-256 of the UTF-8 bytes (activation and recovery codes; session tokens
+    /// are keyed by ``SessionTokenHash``).
     package static func sha256Hex(_ text: String) -> String {
         var text = text
-        let digest = text.withUTF8 { SHA256.hash(data: $0) }
-        // One allocation for the result, no per-character appends (session tokens are keyed by
-        // SessionTokenHash instead; this hashes activation and recovery codes).
-        let hex = String(unsafeUninitializedCapacity: 2 * SHA256.byteCount) { buffer in
-            var i = 0
-            for byte in digest {
-                buffer[i] = hexDigits[Int(byte >> 4)]
-                buffer[i + 1] = hexDigits[Int(byte & 0xF)]
-                i += 2
-            }
-            return i
-        }
-        return hex
+        return text.withUTF8 { SHA256.hash(data: $0) }.withUnsafeBytes { LowercaseHex.string($0) }
     }
 
     static func randomBase64URL(bytes count: Int) -> String {

@@ -27,7 +27,7 @@ package struct SessionTokenHash: Hashable, Sendable {
         let utf8 = Array(hex.utf8)
         guard utf8.count == 64 else { return nil }
         for i in 0..<32 {
-            guard let high = Self.nibble(utf8[2 * i]), let low = Self.nibble(utf8[2 * i + 1]) else { return nil }
+            guard let high = LowercaseHex.nibble(utf8[2 * i]), let low = LowercaseHex.nibble(utf8[2 * i + 1]) else { return nil }
             bytes[i] = high << 4 | low
         }
         words = bytes.withUnsafeBytes { raw in
@@ -36,27 +36,9 @@ package struct SessionTokenHash: Hashable, Sendable {
         }
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        default: nil
-        }
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Lowercase hex, byte by byte in digest order: the form the database stores.
     var hex: String {
-        withUnsafeBytes(of: words) { raw in
-            String(unsafeUninitializedCapacity: 64) { buffer in
-                for (i, byte) in raw.enumerated() {
-                    buffer[2 * i] = Self.hexDigits[Int(byte >> 4)]
-                    buffer[2 * i + 1] = Self.hexDigits[Int(byte & 0xF)]
-                }
-                return 64
-            }
-        }
+        withUnsafeBytes(of: words) { LowercaseHex.string($0) }
     }
 
     /// Bits of the digest for choosing a shard (independent of those the dictionaries hash).

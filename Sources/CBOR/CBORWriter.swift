@@ -14,25 +14,17 @@ struct CBORWriter: Sendable {
         case unsigned = 0, negative, bytes, text, array, map, tag, simple
     }
 
-    /// Writes an initial byte and argument in the shortest form.
+    /// Writes an initial byte and argument in the shortest form (``CBORHead``).
     @inlinable
     mutating func writeHead(_ major: MajorType, _ argument: UInt64) {
-        let m = major.rawValue << 5
-        switch argument {
-        case 0..<24:
-            bytes.append(m | UInt8(argument))
-        case 24...0xFF:
-            bytes.append(m | 24)
-            bytes.append(UInt8(argument))
-        case 0x100...0xFFFF:
-            bytes.append(m | 25)
-            appendBigEndian(UInt16(argument))
-        case 0x1_0000...0xFFFF_FFFF:
-            bytes.append(m | 26)
-            appendBigEndian(UInt32(argument))
-        default:
-            bytes.append(m | 27)
-            appendBigEndian(argument)
+        let head = CBORHead(major: major.rawValue, argument)
+        bytes.append(head.initialByte)
+        switch head.argumentWidth {
+        case 0: break
+        case 1: bytes.append(UInt8(truncatingIfNeeded: argument))
+        case 2: appendBigEndian(UInt16(truncatingIfNeeded: argument))
+        case 4: appendBigEndian(UInt32(truncatingIfNeeded: argument))
+        default: appendBigEndian(argument)
         }
     }
 

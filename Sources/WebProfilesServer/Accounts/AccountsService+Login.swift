@@ -121,17 +121,22 @@ extension AccountsService {
         // password change): its first use then loads it from the database, where it exists only
         // if still valid.
         let sessionTicket = cache.beginSessionLoad(tokenHash)
-        // So is the account, as the login's transaction read it (see below).
-        let accountTicket = store.backend.cacheIsTrustworthy ? cache.beginAccountLoad(CompactID(account.id)) : nil
+        // The answer is what the transaction that makes the session reads, as of its commit (and
+        // the account is cached from it): a login whose session exists never answers an error
+        // for a read after it (the client would log in again, and a second session would take a
+        // place under the limit).
         let outcome: LoginOutcome
+        let cached: CachedAccount?
         do {
-            outcome = try await store.recordLoginSuccess(LoginSuccess(
-                session: session, verifiedPasswordHash: verifiedHash, upgradedPasswordHash: try await upgradedHash(check, input.password, peer: input.peer),
-                secondFactor: secondFactor, requiredSecondFactorProfiles: configuration.secondFactorRequiredProfiles,
-                maxSessions: configuration.maxSessionsPerRegistration, now: now))
+            let upgraded = try await upgradedHash(check, input.password, peer: input.peer)
+            (outcome, cached, _) = try await authorizer.loadAccount(CompactID(account.id), {
+                try await store.recordLoginSuccess(LoginSuccess(
+                    session: session, verifiedPasswordHash: verifiedHash, upgradedPasswordHash: upgraded,
+                    secondFactor: secondFactor, requiredSecondFactorProfiles: configuration.secondFactorRequiredProfiles,
+                    maxSessions: configuration.maxSessionsPerRegistration, now: now))
+            }, registrations: { $0.registrations })
         } catch let error as StoreError where error.code == .unauthenticated {
             cache.finishSessionLoad(sessionTicket, nil)
-            if let accountTicket { cache.finishAccountLoad(accountTicket, nil) }
             if secondFactor != nil {
                 // The code was used meanwhile (or the account changed): a failed second factor.
                 try await recordLoginFailure(attempt, reason: .secondFactor, sources: input.sources, policy: policy, client: input.client, now: now)
@@ -143,16 +148,12 @@ extension AccountsService {
             throw Self.loginFailed
         } catch {
             cache.finishSessionLoad(sessionTicket, nil)
-            if let accountTicket { cache.finishAccountLoad(accountTicket, nil) }
             try? await store.releaseLoginAttempt(attempt)
             throw error
         }
         cache.finishSessionLoad(sessionTicket, outcome.session)
-        // The answer is what the transaction that made the session read, as of its commit: a
-        // login whose session exists never answers an error for a read after it (the client
-        // would log in again, and a second session would take a place under the limit).
-        let cached = try authorizer.cachedAccount(outcome.registrations)
-        if let accountTicket { cache.finishAccountLoad(accountTicket, cached) }
+        // The store refuses a login without an active registration: an account always comes back.
+        guard let cached else { throw Self.loginFailed }
         // The principal of the company named, or of the only one; none for a person of several.
         let principal = outcome.session.selectedCompanyId.flatMap { cached.principal(in: $0) }
             ?? (cached.principals.count == 1 ? cached.principals.first : nil)

@@ -182,27 +182,34 @@ package final class Authorizer: Sendable {
         }
         metrics.cache(.account, hit: false)
         return try await freshRead {
-            let ticket = self.store.backend.cacheIsTrustworthy ? self.cache.beginAccountLoad(accountID) : nil
-            let loaded: CachedAccount?
-            do {
-                loaded = try await self.store.activeRegistrations(accountID: accountID.text).map { _, registrations in
-                    try self.cachedAccount(registrations)
-                }
-            } catch {
-                if let ticket { self.cache.finishAccountLoad(ticket, nil) }
-                throw error
-            }
-            let current = ticket.map { self.cache.finishAccountLoad($0, loaded) } ?? true
-            return (loaded, current)
+            let load = try await self.loadAccount(accountID, { try await self.store.activeRegistrations(accountID: accountID.text) },
+                                                  registrations: { $0?.registrations })
+            return (load.account, load.current)
         }
     }
 
-    /// An account as memory holds it, from its active registrations (oldest first) and their
-    /// companies' names; the companies interned.
-    func cachedAccount(_ registrations: [(RegistrationRecord, companyName: String)]) throws -> CachedAccount {
-        CachedAccount(principals: try registrations.map { registration, companyName in
-            try CachedPrincipal(registration, company: cache.company(id: registration.companyId, name: companyName))
-        })
+    /// Runs `read`, a database read of an account's active registrations (oldest first, with
+    /// their companies' names; a login's transaction reads them too), and caches the account they
+    /// make unless a change to it was heard meanwhile (the load's ticket, ``GuardedCache``).
+    /// - Returns: what `read` returned, the account (nil when `registrations` finds none: no
+    ///   such account), and whether the load is still current.
+    func loadAccount<Read>(_ accountID: CompactID, _ read: () async throws -> Read,
+                           registrations: (Read) -> [(RegistrationRecord, companyName: String)]?) async throws
+        -> (read: Read, account: CachedAccount?, current: Bool) {
+        let ticket = store.backend.cacheIsTrustworthy ? cache.beginAccountLoad(accountID) : nil
+        do {
+            let result = try await read()
+            let account = try registrations(result).map { registrations in
+                CachedAccount(principals: try registrations.map { registration, companyName in
+                    try CachedPrincipal(registration, company: cache.company(id: registration.companyId, name: companyName))
+                })
+            }
+            let current = ticket.map { cache.finishAccountLoad($0, account) } ?? true
+            return (result, account, current)
+        } catch {
+            if let ticket { cache.finishAccountLoad(ticket, nil) }
+            throw error
+        }
     }
 
     /// How many times an authorization read runs before UNAVAILABLE when it keeps coming back

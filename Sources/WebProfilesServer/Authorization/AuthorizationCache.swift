@@ -28,10 +28,9 @@ import WebProfilesStore
 /// index (about 60). Dictionaries keep at most ¾ of their buckets full and double, so that is
 /// between 550 bytes and 900 bytes per session, and at most 900 bytes more per further
 /// registration of the person; each company with members in memory adds about 200 bytes once.
-/// Measured with the scale run's database at 100,000 sessions (glibc's `malloc_stats`, when an
-/// account entry still held its id and username and each principal its company): 134 MB in use
-/// by the whole process, 1.3 KiB per session with everything else the daemon holds (the
-/// database's page caches included); `make bench`'s scale row gives the peak RSS.
+/// Measured with the scale run's database at 100,000 sessions (glibc's `malloc_stats`): 105 MB
+/// in use by the whole process, about 1 KiB per session with everything else the daemon holds
+/// (the database's page caches included); `make bench`'s scale row gives the peak RSS.
 final class AuthorizationCache: Sendable {
     /// A session as memory holds it.
     struct CachedSession: Sendable {
